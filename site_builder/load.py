@@ -1,0 +1,342 @@
+"""Stage 1, load: read raw dumps, Markdown articles and editorial data into plain values.
+
+Nothing here interprets an article's text; that is the cleaner's job.  A
+file that cannot be read becomes a Problem naming the file and line, and the
+rest of the input still loads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .problems import InputError, Problem
+from .yamlio import parse_yaml
+
+MAX_FILE_BYTES = 5_000_000  # a news article is never this big; such a file is a mistake
+ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$")
+FRONT_MATTER_KEYS = {
+    "title",
+    "subtitle",
+    "date",
+    "source",
+    "url",
+    "author",
+    "language",
+    "story",
+    "apart",
+    "extra",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMeta:
+    """What an editor or the source page states about an article, as opposed to its text."""
+
+    title: str | None = None  # headline given in front matter (overrides the dump's line 1)
+    subtitle: str | None = None  # sub-headline given in front matter
+    date: str | None = None  # publication date, ISO 8601 (YYYY-MM-DD or with a time)
+    source: str | None = None  # the publishing site, e.g. "ynet"
+    url: str | None = None  # the article's address on its site
+    author: str | None = None  # byline given by the editor
+    language: str | None = None  # language code, when the editor states it
+    story: str | None = None  # pin the article to this story id
+    apart: bool = False  # keep the article in a story of its own
+    extra: Mapping[str, Any] = field(default_factory=dict)  # free-form editorial data
+
+
+@dataclass(frozen=True, slots=True)
+class RawArticle:
+    """One article as read from disk, before any cleaning."""
+
+    id: str  # the file's stem: stable, unique, safe as a file name
+    path: str  # where it came from, for messages
+    format: str  # "text" (a raw dump), "markdown" (hand-written) or "html" (saved page)
+    lines: tuple[str, ...]  # the text, line by line, exactly as decoded
+    meta: ArticleMeta = field(default_factory=ArticleMeta)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A person the digest follows, with every name they go by."""
+
+    id: str  # stable id, used in URLs and digest.json
+    names: Mapping[str, str]  # display name per language code
+    aliases: Mapping[str, tuple[str, ...]]  # other surface forms per language (names, surnames)
+    roles: Mapping[str, tuple[str, ...]]  # role titles per language that mean this person
+    description: Mapping[str, str] = field(default_factory=dict)  # one line per language
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A subject a story can be about, with its keywords per language."""
+
+    id: str
+    names: Mapping[str, str]  # display name per language code
+    keywords: Mapping[str, tuple[str, ...]]  # words and phrases per language
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedContent:
+    """Everything the build reads, before cleaning."""
+
+    articles: tuple[RawArticle, ...]  # sorted by id, so later stages see a stable order
+    actors: tuple[Actor, ...]
+    topics: tuple[Topic, ...]
+    problems: tuple[Problem, ...]
+
+
+def load_content(seeds_dir: Path, content_dir: Path) -> LoadedContent:
+    """Read every input: raw dumps, Markdown articles, actors and topics."""
+    problems: list[Problem] = []
+    articles: dict[str, RawArticle] = {}
+    sidecars: dict[str, tuple[ArticleMeta, str]] = {}
+
+    for path in _input_files(seeds_dir, ("*.txt", "*.html", "*.htm")):
+        _add_article(articles, _read_one(path, problems), problems)
+    for path in _input_files(content_dir, ("*.md",)):
+        loaded = _read_one(path, problems)
+        if loaded is None:
+            continue
+        if loaded.format == "markdown" and not any(line.strip() for line in loaded.lines):
+            sidecars[loaded.id] = (loaded.meta, loaded.path)
+        else:
+            _add_article(articles, loaded, problems)
+
+    for article_id, (meta, path) in sorted(sidecars.items()):
+        if article_id in articles:
+            articles[article_id] = replace(
+                articles[article_id], meta=merge_meta(articles[article_id].meta, meta)
+            )
+        else:
+            problems.append(
+                Problem(path, None, f"metadata for {article_id!r}, but no such article", "warning")
+            )
+
+    actors = _read_data(content_dir / "actors.yaml", read_actors, problems)
+    topics = _read_data(content_dir / "topics.yaml", read_topics, problems)
+    return LoadedContent(
+        articles=tuple(articles[k] for k in sorted(articles)),
+        actors=tuple(actors),
+        topics=tuple(topics),
+        problems=tuple(problems),
+    )
+
+
+def _input_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    found = {p for pattern in patterns for p in folder.rglob(pattern) if p.is_file()}
+    return sorted(found)
+
+
+def _add_article(
+    articles: dict[str, RawArticle], article: RawArticle | None, problems: list[Problem]
+) -> None:
+    if article is None:
+        return
+    if article.id in articles:
+        problems.append(
+            Problem(
+                article.path,
+                None,
+                f"duplicate article id {article.id!r} (also {articles[article.id].path}); skipped",
+            )
+        )
+        return
+    articles[article.id] = article
+
+
+def _read_one(path: Path, problems: list[Problem]) -> RawArticle | None:
+    try:
+        return read_article_file(path)
+    except InputError as exc:
+        problems.append(Problem(str(path), exc.line, str(exc)))
+        return None
+
+
+def read_article_file(path: Path) -> RawArticle:
+    """Read one article file of any supported format."""
+    article_id = path.stem
+    if not ARTICLE_ID.match(article_id):
+        raise InputError(
+            f"file name {path.name!r} cannot be an article id: use letters, digits, '-', '_', '.'"
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError("empty file")
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"file of {size} bytes is larger than {MAX_FILE_BYTES}; skipped")
+    data = path.read_bytes()
+    text = decode_text(data)
+    suffix = path.suffix.lower()
+    if suffix == ".md":
+        meta, body, _ = split_front_matter(text)
+        return RawArticle(article_id, str(path), "markdown", tuple(body.splitlines()), meta)
+    if suffix in (".html", ".htm"):
+        from .extract import extract_html  # imported lazily: trafilatura is slow to import
+
+        meta, body = extract_html(text, str(path))
+        return RawArticle(article_id, str(path), "html", tuple(body.splitlines()), meta)
+    return RawArticle(article_id, str(path), "text", tuple(text.splitlines()))
+
+
+def decode_text(data: bytes) -> str:
+    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1255 Hebrew."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise InputError("binary file (contains NUL bytes); skipped")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1255")
+        except UnicodeDecodeError:
+            raise InputError("neither UTF-8, UTF-16 nor Windows-1255 text; skipped") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str) -> tuple[ArticleMeta, str, int]:
+    """Split ``---`` YAML front matter from a Markdown body; return (meta, body, body line)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return ArticleMeta(), text, 1
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        raise InputError("front matter opened with '---' on line 1 is never closed", 1)
+    data = parse_yaml("\n".join(lines[1:end]), line_offset=1) or {}
+    if not isinstance(data, dict):
+        raise InputError("front matter must be a mapping of keys to values", 2)
+    meta = meta_from_mapping(data)
+    return meta, "\n".join(lines[end + 1 :]), end + 2
+
+
+def meta_from_mapping(data: Mapping[Any, Any]) -> ArticleMeta:
+    """Validate front matter keys; unknown keys are errors, free-form data goes under extra."""
+    unknown = sorted(str(k) for k in data if k not in FRONT_MATTER_KEYS)
+    if unknown:
+        raise InputError(
+            f"unknown front matter key(s) {', '.join(unknown)}; put free-form data under 'extra'",
+            2,
+        )
+    values: dict[str, Any] = {}
+    for key in ("title", "subtitle", "source", "url", "author", "language", "story"):
+        if data.get(key) is not None:
+            values[key] = str(data[key]).strip()
+    if data.get("date") is not None:
+        values["date"] = str(data["date"]).strip()
+        if not re.match(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?", values["date"]):
+            raise InputError(f"date {values['date']!r} is not YYYY-MM-DD", 2)
+    if "apart" in data:
+        values["apart"] = bool(data["apart"])
+    if "extra" in data:
+        if not isinstance(data["extra"], dict):
+            raise InputError("'extra' must be a mapping", 2)
+        values["extra"] = data["extra"]
+    return ArticleMeta(**values)
+
+
+def merge_meta(base: ArticleMeta, override: ArticleMeta) -> ArticleMeta:
+    """Editor-given fields win over what the source stated."""
+    changes = {
+        name: getattr(override, name)
+        for name in ArticleMeta.__slots__
+        if getattr(override, name) not in (None, False, {})
+    }
+    return replace(base, **changes)
+
+
+def _read_data(path: Path, reader: Any, problems: list[Problem]) -> list[Any]:
+    if not path.exists():
+        return []
+    try:
+        data = parse_yaml(path.read_text(encoding="utf-8-sig"))
+        return reader(data or [])
+    except InputError as exc:
+        problems.append(Problem(str(path), exc.line, str(exc)))
+        return []
+    except UnicodeDecodeError:
+        problems.append(Problem(str(path), None, "not UTF-8 text"))
+        return []
+
+
+def _texts_per_language(value: Any, what: str) -> dict[str, tuple[str, ...]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError(f"{what}: a mapping of language code to a list of texts")
+    result: dict[str, tuple[str, ...]] = {}
+    for lang, items in value.items():
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+            raise InputError(f"{what}.{lang}: a list of texts")
+        result[str(lang)] = tuple(x.strip() for x in items if x.strip())
+    return result
+
+
+def _text_per_language(value: Any, what: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InputError(f"{what}: a mapping of language code to text")
+    return {str(k): v.strip() for k, v in value.items()}
+
+
+def read_actors(data: Any) -> list[Actor]:
+    """Validate the actors list (see content/actors.yaml for the format)."""
+    if not isinstance(data, list):
+        raise InputError("actors.yaml must be a list of actors")
+    actors: list[Actor] = []
+    seen: set[str] = set()
+    for index, item in enumerate(data):
+        where = f"actor #{index + 1}"
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise InputError(f"{where}: a mapping with at least an 'id' and 'names'")
+        unknown = set(item) - {"id", "names", "aliases", "roles", "description"}
+        if unknown:
+            raise InputError(f"{where} ({item['id']}): unknown key(s) {', '.join(sorted(unknown))}")
+        actor_id = item["id"]
+        if not re.match(r"^[a-z0-9][a-z0-9-]*$", actor_id) or actor_id in seen:
+            raise InputError(f"{where}: id {actor_id!r} must be unique, lower-case, a-z 0-9 '-'")
+        seen.add(actor_id)
+        names = _text_per_language(item.get("names"), f"{actor_id}.names")
+        if not names:
+            raise InputError(f"{actor_id}: 'names' needs a display name in at least one language")
+        actors.append(
+            Actor(
+                id=actor_id,
+                names=names,
+                aliases=_texts_per_language(item.get("aliases"), f"{actor_id}.aliases"),
+                roles=_texts_per_language(item.get("roles"), f"{actor_id}.roles"),
+                description=_text_per_language(item.get("description"), f"{actor_id}.description"),
+            )
+        )
+    return sorted(actors, key=lambda a: a.id)
+
+
+def read_topics(data: Any) -> list[Topic]:
+    """Validate the topics list (see content/topics.yaml for the format)."""
+    if not isinstance(data, list):
+        raise InputError("topics.yaml must be a list of topics")
+    topics: list[Topic] = []
+    for index, item in enumerate(data):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise InputError(f"topic #{index + 1}: a mapping with 'id', 'names' and 'keywords'")
+        unknown = set(item) - {"id", "names", "keywords"}
+        if unknown:
+            raise InputError(f"topic {item['id']}: unknown key(s) {', '.join(sorted(unknown))}")
+        topics.append(
+            Topic(
+                id=item["id"],
+                names=_text_per_language(item.get("names"), f"{item['id']}.names"),
+                keywords=_texts_per_language(item.get("keywords"), f"{item['id']}.keywords"),
+            )
+        )
+    return sorted(topics, key=lambda t: t.id)

@@ -1,0 +1,26 @@
+"""Safe YAML reading with errors that name the line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .problems import InputError
+
+
+def parse_yaml(text: str, line_offset: int = 0) -> Any:
+    """Parse YAML with the safe loader; object-constructing tags are refused.
+
+    ``line_offset`` is added to the reported line, for YAML embedded in a
+    larger file (front matter).
+    """
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark is not None else None
+        problem = exc.problem or str(exc)
+        raise InputError(f"invalid YAML: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}") from None
