@@ -1,0 +1,92 @@
+"""The library: every article, story, actor, topic and language by stable id.
+
+Cross-links (an actor's articles, an article's story, the same story in the
+other language) are computed here once, so page views only look things up.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .analyse import AnalysedArticle
+from .cluster import Story
+from .languages import Language, known_languages
+from .load import Actor, Topic
+from .settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Library:
+    """The finished data of the whole site; pages only read it."""
+
+    settings: Settings
+    articles: Mapping[str, AnalysedArticle]  # by article id
+    stories: Mapping[str, Story]  # by story id
+    actors: Mapping[str, Actor]  # by actor id
+    topics: Mapping[str, Topic]  # by topic id
+    languages: Mapping[str, Language]  # the site's languages, in settings order
+    story_order: tuple[str, ...]  # digest order: newest visit first
+    story_of: Mapping[str, str]  # article id -> story id
+    articles_of_language: Mapping[str, tuple[str, ...]]  # language -> article ids, story order
+    articles_of_actor: Mapping[str, tuple[str, ...]]  # actor id -> article ids, story order
+    stories_of_actor: Mapping[str, tuple[str, ...]]  # actor id -> story ids, digest order
+
+    def article_order(self) -> tuple[str, ...]:
+        """All article ids, story by story in digest order."""
+        return tuple(a for s in self.story_order for a in self.stories[s].article_ids)
+
+
+def build_library(
+    settings: Settings,
+    articles: Sequence[AnalysedArticle],
+    stories: Sequence[Story],
+    actors: Sequence[Actor],
+    topics: Sequence[Topic],
+) -> Library:
+    """Index everything by id and compute the cross-links once."""
+    by_id = {a.id: a for a in articles}
+    story_by_id = {s.id: s for s in stories}
+    order = tuple(s.id for s in sorted(stories, key=lambda s: _digest_key(s, by_id)))
+    story_of = {a: s.id for s in stories for a in s.article_ids}
+
+    known = known_languages()
+    site_languages = {code: known[code] for code in settings.languages if code in known}
+    of_language: dict[str, list[str]] = defaultdict(list)
+    of_actor: dict[str, list[str]] = defaultdict(list)
+    stories_of_actor: dict[str, list[str]] = defaultdict(list)
+    for story_id in order:
+        for article_id in story_by_id[story_id].article_ids:
+            article = by_id[article_id]
+            of_language[article.language].append(article_id)
+            for actor_id in article.actor_ids:
+                of_actor[actor_id].append(article_id)
+                if story_id not in stories_of_actor[actor_id]:
+                    stories_of_actor[actor_id].append(story_id)
+    return Library(
+        settings=settings,
+        articles=by_id,
+        stories=story_by_id,
+        actors={a.id: a for a in actors},
+        topics={t.id: t for t in topics},
+        languages=site_languages,
+        story_order=order,
+        story_of=story_of,
+        articles_of_language={k: tuple(v) for k, v in of_language.items()},
+        articles_of_actor={k: tuple(v) for k, v in of_actor.items()},
+        stories_of_actor={k: tuple(v) for k, v in stories_of_actor.items()},
+    )
+
+
+def _digest_key(story: Story, articles: Mapping[str, AnalysedArticle]) -> tuple[object, ...]:
+    """Newest first: by visit ordinal when known, then by the newest member's date, then id."""
+    dates = [articles[a].date or "" for a in story.article_ids]
+    newest = max(dates) if dates else ""
+    visit = story.visit if story.visit is not None else -1
+    return (-visit, _reverse(newest), story.id)
+
+
+def _reverse(text: str) -> tuple[int, ...]:
+    """A sort key that orders strings descending inside an ascending sort."""
+    return tuple(-ord(ch) for ch in text) + (1,)

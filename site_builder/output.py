@@ -1,0 +1,42 @@
+"""Publishing the built files: write into a staging folder, swap it in only on success."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def staged_output(output: Path) -> Iterator[Path]:
+    """Yield an empty staging folder beside ``output``; replace ``output`` with it on success.
+
+    If the block raises (or the process dies), the last good ``output`` is
+    untouched and the staging folder is removed (or left as ``.name.staging-*``,
+    never mistaken for the site).
+    """
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.staging-", dir=output.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap_in(staging, output)
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    # Two renames, not a copy: the window with no site is two system calls long.
+    retired = None
+    if output.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+        os.rmdir(retired)
+        os.replace(output, retired)
+    os.replace(staging, output)
+    os.chmod(output, 0o755)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)

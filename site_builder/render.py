@@ -1,0 +1,158 @@
+"""Stage 5, render: the library becomes files (HTML pages, digest.json, assets).
+
+Jinja runs with autoescape and StrictUndefined; each page kind has one named
+template and one context function in views.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import urls, views
+from .library import Library
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """One page to write: its path, its template and how to build its context."""
+
+    path: str
+    template: str
+    context: Callable[[], dict[str, Any]]
+
+
+def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
+    """Jinja with autoescape, StrictUndefined and the ``url`` filter; first folder wins."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["url"] = _url_filter
+    return env
+
+
+@jinja2.pass_context
+def _url_filter(context: jinja2.runtime.Context, target: str) -> str:
+    """Link from the page being rendered to ``target`` (a site-root path)."""
+    return urls.relative_url(context["page"].path, target)
+
+
+def page_specs(library: Library) -> Iterator[PageSpec]:
+    """Every HTML page of the site."""
+    yield PageSpec(urls.DIGEST, "digest.html", lambda: views.digest_context(library))
+    for story_id in library.story_order:
+        yield PageSpec(
+            urls.story_path(story_id),
+            "story.html",
+            lambda s=story_id: views.story_context(library, s),
+        )
+    for article_id in library.article_order():
+        yield PageSpec(
+            urls.article_path(article_id),
+            "article.html",
+            lambda a=article_id: views.article_context(library, a),
+        )
+    for code in library.languages:
+        yield PageSpec(
+            urls.language_path(code),
+            "language.html",
+            lambda c=code: views.language_context(library, c),
+        )
+    yield PageSpec(urls.ACTORS_INDEX, "actors.html", lambda: views.actors_index_context(library))
+    for actor_id in sorted(library.actors):
+        yield PageSpec(
+            urls.actor_path(actor_id),
+            "actor.html",
+            lambda a=actor_id: views.actor_context(library, a),
+        )
+
+
+def render_site(library: Library, template_dirs: Sequence[Path], output: Path) -> list[str]:
+    """Write every page, digest.json and the static assets into ``output``; return paths."""
+    env = make_environment(template_dirs)
+    written: list[str] = []
+    for spec in page_specs(library):
+        html = env.get_template(spec.template).render(spec.context())
+        _write(output / spec.path, html)
+        written.append(spec.path)
+    _write(output / urls.DIGEST_JSON, digest_json(library))
+    written.append(urls.DIGEST_JSON)
+    written.extend(copy_assets(template_dirs, output))
+    return written
+
+
+def copy_assets(template_dirs: Sequence[Path], output: Path) -> list[str]:
+    """Copy ``assets/`` from the template folders; a user's file overrides the default."""
+    copied: dict[str, Path] = {}
+    for folder in reversed(template_dirs):
+        assets = folder / "assets"
+        if assets.is_dir():
+            for path in sorted(assets.rglob("*")):
+                if path.is_file():
+                    copied[path.relative_to(folder).as_posix()] = path
+    for rel, source in sorted(copied.items()):
+        target = output / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    return sorted(copied)
+
+
+def digest_json(library: Library) -> str:
+    """The digest as data for other tools; its format is documented in the README."""
+    data = {
+        "format": "digest-builder/1",
+        "title": dict(sorted(library.settings.title.items())),
+        "languages": list(library.languages),
+        "articles": [
+            {
+                "id": article.id,
+                "language": article.language,
+                "title": article.clean.title,
+                "url": urls.article_path(article.id),
+                "source": article.clean.meta.source,
+                "date": article.date,
+                "author": article.clean.author,
+                "actors": list(article.actor_ids),
+                "visit": article.visit.ordinal if article.visit else None,
+                "story": library.story_of[article.id],
+            }
+            for article in (library.articles[a] for a in library.article_order())
+        ],
+        "stories": [
+            {
+                "id": story.id,
+                "url": urls.story_path(story.id),
+                "visit": story.visit,
+                "topic": story.topic,
+                "titles": dict(sorted(story.titles.items())),
+                "articles": list(story.article_ids),
+            }
+            for story in (library.stories[s] for s in library.story_order)
+        ],
+        "actors": [
+            {
+                "id": actor.id,
+                "names": dict(sorted(actor.names.items())),
+                "url": urls.actor_path(actor.id),
+                "articles": list(library.articles_of_actor.get(actor.id, ())),
+            }
+            for actor in (library.actors[a] for a in sorted(library.actors))
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")

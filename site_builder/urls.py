@@ -1,0 +1,50 @@
+"""Output paths of every page, and the one helper that makes links relative.
+
+Every page's path is known before rendering.  Templates receive site-root
+paths and the ``url`` filter turns each into a link relative to the page
+that holds it, so the site browses from ``file://`` and under any sub-path.
+Links always end in a file name (``index.html``), never in a folder.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+DIGEST = "index.html"
+ACTORS_INDEX = "actors/index.html"
+DIGEST_JSON = "digest.json"
+STYLESHEET = "assets/style.css"
+
+
+def story_path(story_id: str) -> str:
+    return f"stories/{story_id}.html"
+
+
+def article_path(article_id: str) -> str:
+    return f"articles/{article_id}.html"
+
+
+def language_path(code: str) -> str:
+    return f"languages/{code}.html"
+
+
+def actor_path(actor_id: str) -> str:
+    return f"actors/{actor_id}.html"
+
+
+def relative_url(from_page: str, to_path: str) -> str:
+    """The link from the page at ``from_page`` to ``to_path`` (both relative to the site root).
+
+    A fragment (``#id``) on ``to_path`` is kept.
+    """
+    target, hash_mark, fragment = to_path.partition("#")
+    if not target:
+        return f"#{fragment}"
+    start = posixpath.dirname(from_page) or "."
+    link = posixpath.relpath(target, start)
+    return f"{link}{hash_mark}{fragment}"
+
+
+def absolute_url(base_url: str, to_path: str) -> str:
+    """The published address of a page, for feeds, sitemaps and canonical links."""
+    return base_url.rstrip("/") + "/" + to_path.lstrip("/")
