@@ -34,10 +34,6 @@ class BuildOptions:
     output: Path  # the site folder, replaced only by a successful build
 
 
-class BuildFailed(Exception):
-    """The build could not produce a site; the previous one is untouched."""
-
-
 def build_site(options: BuildOptions) -> BuildReport:
     """Build the whole site from the inputs in ``options``."""
     started = time.perf_counter()

@@ -14,6 +14,7 @@ import yaml
 
 from .build import BuildOptions, build_site
 from .problems import InputError
+from .render import RenderError
 from .settings import SettingsError
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -94,6 +95,10 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"error: {exc.path}:", file=sys.stderr)
         for message in exc.messages:
             print(f"  {message}", file=sys.stderr)
+        print("The previous site, if any, is untouched.", file=sys.stderr)
+        return 1
+    except RenderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         print("The previous site, if any, is untouched.", file=sys.stderr)
         return 1
     if args.quiet:

@@ -19,6 +19,10 @@ from . import urls, views
 from .library import Library
 
 
+class RenderError(Exception):
+    """A template failed; names the template and the page being rendered."""
+
+
 @dataclass(frozen=True, slots=True)
 class PageSpec:
     """One page to write: its path, its template and how to build its context."""
@@ -83,7 +87,11 @@ def render_site(library: Library, template_dirs: Sequence[Path], output: Path) -
     env = make_environment(template_dirs)
     written: list[str] = []
     for spec in page_specs(library):
-        html = env.get_template(spec.template).render(spec.context())
+        try:
+            html = env.get_template(spec.template).render(spec.context())
+        except jinja2.TemplateError as exc:
+            where = f"{exc.filename}:{exc.lineno}" if getattr(exc, "lineno", None) else spec.template
+            raise RenderError(f"{where}: {exc} (while rendering {spec.path})") from exc
         _write(output / spec.path, html)
         written.append(spec.path)
     _write(output / urls.DIGEST_JSON, digest_json(library))

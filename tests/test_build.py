@@ -1,0 +1,115 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from site_builder.build import BuildOptions, build_site
+from site_builder.render import RenderError
+
+from .conftest import CONTENT, SEEDS, TEMPLATES
+from .sitecheck import broken_links
+
+SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
+
+
+def test_the_seed_site_has_every_page_kind(seed_site: Path) -> None:
+    assert (seed_site / "index.html").is_file()
+    assert (seed_site / "digest.json").is_file()
+    assert (seed_site / "actors" / "index.html").is_file()
+    assert (seed_site / "assets" / "style.css").is_file()
+    for code in ("en", "he"):
+        assert (seed_site / "languages" / f"{code}.html").is_file()
+    for article_id in SEED_IDS:
+        assert (seed_site / "articles" / f"{article_id}.html").is_file()
+    assert list((seed_site / "stories").glob("*.html"))
+    assert (seed_site / "actors" / "john-kerry.html").is_file()
+
+
+def test_every_internal_link_resolves_and_nothing_is_fetched_from_outside(
+    seed_site: Path,
+) -> None:
+    assert broken_links(seed_site) == []
+
+
+def test_hebrew_pages_are_right_to_left(seed_site: Path) -> None:
+    page = (seed_site / "languages" / "he.html").read_text(encoding="utf-8")
+    assert '<html lang="he" dir="rtl">' in page
+    english = (seed_site / "languages" / "en.html").read_text(encoding="utf-8")
+    assert '<html lang="en" dir="ltr">' in english
+
+
+def test_digest_json_lists_articles_stories_and_actors(seed_site: Path) -> None:
+    data = json.loads((seed_site / "digest.json").read_text(encoding="utf-8"))
+    assert sorted(a["id"] for a in data["articles"]) == SEED_IDS
+    story_ids = {s["id"] for s in data["stories"]}
+    for article in data["articles"]:
+        assert set(article) >= {"id", "language", "title", "url", "actors", "visit", "story"}
+        assert article["story"] in story_ids
+        assert (seed_site / article["url"]).is_file()
+    assert sorted(a for s in data["stories"] for a in s["articles"]) == SEED_IDS
+    kerry = next(a for a in data["actors"] if a["id"] == "john-kerry")
+    assert set(kerry["names"]) == {"en", "he"} and (seed_site / kerry["url"]).is_file()
+
+
+def test_the_same_input_gives_byte_identical_output(tmp_path: Path) -> None:
+    sites = []
+    for name in ("one", "two"):
+        output = tmp_path / name
+        build_site(BuildOptions(SEEDS, CONTENT, (TEMPLATES,), output))
+        sites.append({p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()})
+    assert sites[0] == sites[1]
+
+
+def test_a_failed_build_leaves_the_last_good_site(tmp_path: Path) -> None:
+    output = tmp_path / "_site"
+    build_site(BuildOptions(SEEDS, CONTENT, (TEMPLATES,), output))
+    before = (output / "index.html").read_bytes()
+    broken = tmp_path / "templates"
+    broken.mkdir()
+    (broken / "digest.html").write_text(
+        "{% extends 'base.html' %}{% block content %}{{ no_such_variable }}{% endblock %}"
+    )
+    with pytest.raises(RenderError, match="digest.html"):
+        build_site(BuildOptions(SEEDS, CONTENT, (broken, TEMPLATES), output))
+    assert (output / "index.html").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []
+
+
+def test_a_user_template_overrides_the_default(mini_site, tmp_path: Path) -> None:
+    report, output = mini_site({"seeds/a.txt": "Headline\nBody text here."})
+    own = tmp_path / "mine"
+    own.mkdir()
+    (own / "actors.html").write_text(
+        "{% extends 'base.html' %}{% block content %}MY ACTORS{% endblock %}"
+    )
+    build_site(BuildOptions(output.parent / "project" / "seeds",
+                            output.parent / "project" / "content", (own, TEMPLATES), output))
+    assert "MY ACTORS" in (output / "actors" / "index.html").read_text(encoding="utf-8")
+
+
+def test_bad_input_is_reported_and_the_rest_builds(mini_site) -> None:
+    report, output = mini_site(
+        {
+            "seeds/good.txt": "Good headline\nA body paragraph.",
+            "seeds/empty.txt": "",
+            "content/broken.md": "---\ntitle: [unclosed\n---\nbody",
+        }
+    )
+    assert (output / "articles" / "good.html").is_file()
+    paths = sorted(Path(p.path).name for p in report.errors)
+    assert paths == ["broken.md", "empty.txt"]
+
+
+def test_markup_in_any_text_field_is_escaped(mini_site) -> None:
+    evil = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+    report, output = mini_site(
+        {
+            "seeds/evil.txt": f"{evil}\n{evil}\nBody {evil} text.",
+            "content/evil.md": f"---\nauthor: '{evil}'\nsource: '{evil}'\n---\n",
+            "content/note.md": f"---\ntitle: '{evil}'\n---\nHello {evil}\n",
+        }
+    )
+    for page in output.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<script>alert" not in html, page
+        assert "<img src=x" not in html, page
