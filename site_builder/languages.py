@@ -21,6 +21,7 @@ class Language:
     direction: str  # "ltr" or "rtl"
     letters: str  # regex character class of its script's letters
     ui: Mapping[str, str]  # interface words, keyed as in data/languages.yaml
+    prefixes: tuple[str, ...] = ()  # clitics glued to words (Hebrew ve-, ha-, be-...), longest first
 
 
 @cache
@@ -36,6 +37,7 @@ def known_languages() -> dict[str, Language]:
             direction=item["direction"],
             letters=item["letters"],
             ui=dict(item["ui"]),
+            prefixes=tuple(sorted(item.get("prefixes", ()), key=lambda p: (-len(p), p))),
         )
         for code, item in data.items()
     }

@@ -32,6 +32,7 @@ class Library:
     articles_of_language: Mapping[str, tuple[str, ...]]  # language -> article ids, story order
     articles_of_actor: Mapping[str, tuple[str, ...]]  # actor id -> article ids, story order
     stories_of_actor: Mapping[str, tuple[str, ...]]  # actor id -> story ids, digest order
+    visit_order: tuple[int | None, ...]  # visit ordinals with stories, newest first, None last
 
     def article_order(self) -> tuple[str, ...]:
         """All article ids, story by story in digest order."""
@@ -76,6 +77,7 @@ def build_library(
         articles_of_language={k: tuple(v) for k, v in of_language.items()},
         articles_of_actor={k: tuple(v) for k, v in of_actor.items()},
         stories_of_actor={k: tuple(v) for k, v in stories_of_actor.items()},
+        visit_order=tuple(dict.fromkeys(story_by_id[s].visit for s in order)),
     )
 
 

@@ -17,6 +17,7 @@ import jinja2
 
 from . import urls, views
 from .library import Library
+from .search import search_index_script
 
 
 class RenderError(Exception):
@@ -53,51 +54,105 @@ def _url_filter(context: jinja2.runtime.Context, target: str) -> str:
 
 
 def page_specs(library: Library) -> Iterator[PageSpec]:
-    """Every HTML page of the site."""
+    """Every page and feed of the site, each with its template and context."""
     yield PageSpec(urls.DIGEST, "digest.html", lambda: views.digest_context(library))
     for story_id in library.story_order:
         yield PageSpec(
-            urls.story_path(story_id),
-            "story.html",
+            urls.story_path(story_id), "story.html",
             lambda s=story_id: views.story_context(library, s),
         )
     for article_id in library.article_order():
         yield PageSpec(
-            urls.article_path(article_id),
-            "article.html",
+            urls.article_path(article_id), "article.html",
             lambda a=article_id: views.article_context(library, a),
         )
     for code in library.languages:
         yield PageSpec(
-            urls.language_path(code),
-            "language.html",
+            urls.language_path(code), "language.html",
             lambda c=code: views.language_context(library, c),
         )
     yield PageSpec(urls.ACTORS_INDEX, "actors.html", lambda: views.actors_index_context(library))
     for actor_id in sorted(library.actors):
         yield PageSpec(
-            urls.actor_path(actor_id),
-            "actor.html",
+            urls.actor_path(actor_id), "actor.html",
             lambda a=actor_id: views.actor_context(library, a),
+        )
+    yield PageSpec(urls.TOPICS_INDEX, "topics.html", lambda: views.topics_index_context(library))
+    for topic_id in sorted(library.topics):
+        yield PageSpec(
+            urls.topic_path(topic_id), "topic.html",
+            lambda t=topic_id: views.topic_context(library, t),
+        )
+    yield PageSpec(urls.VISITS_INDEX, "visits.html", lambda: views.visits_index_context(library))
+    for ordinal in library.visit_order:
+        yield PageSpec(
+            urls.visit_path(ordinal), "visit.html",
+            lambda o=ordinal: views.visit_context(library, o),
+        )
+    yield PageSpec(urls.SEARCH, "search.html", lambda: views.search_context(library))
+    yield PageSpec(urls.NOT_FOUND, "404.html", lambda: views.not_found_context(library))
+    yield from feed_specs(library)
+
+
+def feed_specs(library: Library) -> Iterator[PageSpec]:
+    """Atom feeds: the whole site, each language, each actor."""
+    default = library.settings.default_language
+    yield PageSpec(
+        urls.SITE_FEED, "atom.xml",
+        lambda: views.feed_context(
+            library, urls.SITE_FEED, library.settings.site_title(default),
+            library.article_order(), None,
+        ),
+    )
+    for code, language in library.languages.items():
+        yield PageSpec(
+            urls.language_feed_path(code), "atom.xml",
+            lambda c=code, lang=language: views.feed_context(
+                library, urls.language_feed_path(c),
+                f"{library.settings.site_title(c)}: {lang.native_name}",
+                library.articles_of_language.get(c, ()), c,
+            ),
+        )
+    for actor_id in sorted(library.actors):
+        yield PageSpec(
+            urls.actor_feed_path(actor_id), "atom.xml",
+            lambda a=actor_id: views.feed_context(
+                library, urls.actor_feed_path(a),
+                f"{library.settings.site_title(default)}: "
+                f"{views.actor_name(library, a, default).text}",
+                library.articles_of_actor.get(a, ()), None,
+            ),
         )
 
 
 def render_site(library: Library, template_dirs: Sequence[Path], output: Path) -> list[str]:
-    """Write every page, digest.json and the static assets into ``output``; return paths."""
+    """Write every page, feed, data file and asset into ``output``; return their paths."""
     env = make_environment(template_dirs)
     written: list[str] = []
     for spec in page_specs(library):
-        try:
-            html = env.get_template(spec.template).render(spec.context())
-        except jinja2.TemplateError as exc:
-            where = f"{exc.filename}:{exc.lineno}" if getattr(exc, "lineno", None) else spec.template
-            raise RenderError(f"{where}: {exc} (while rendering {spec.path})") from exc
-        _write(output / spec.path, html)
+        _write(output / spec.path, render_page(env, spec))
         written.append(spec.path)
+    if library.settings.base_url:
+        html_pages = [p for p in written if p.endswith(".html") and p != urls.NOT_FOUND]
+        sitemap = PageSpec(
+            urls.SITEMAP, "sitemap.xml", lambda: views.sitemap_context(library, html_pages)
+        )
+        _write(output / urls.SITEMAP, render_page(env, sitemap))
+        written.append(urls.SITEMAP)
     _write(output / urls.DIGEST_JSON, digest_json(library))
-    written.append(urls.DIGEST_JSON)
+    _write(output / urls.SEARCH_INDEX, search_index_script(library))
+    written.extend([urls.DIGEST_JSON, urls.SEARCH_INDEX])
     written.extend(copy_assets(template_dirs, output))
     return written
+
+
+def render_page(env: jinja2.Environment, spec: PageSpec) -> str:
+    """One page's text; a template error names the template, line and page."""
+    try:
+        return env.get_template(spec.template).render(spec.context())
+    except jinja2.TemplateError as exc:
+        where = f"{exc.filename}:{exc.lineno}" if getattr(exc, "lineno", None) else spec.template
+        raise RenderError(f"{where}: {exc} (while rendering {spec.path})") from exc
 
 
 def copy_assets(template_dirs: Sequence[Path], output: Path) -> list[str]:

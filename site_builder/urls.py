@@ -12,8 +12,16 @@ import posixpath
 
 DIGEST = "index.html"
 ACTORS_INDEX = "actors/index.html"
+TOPICS_INDEX = "topics/index.html"
+VISITS_INDEX = "visits/index.html"
+SEARCH = "search.html"
+NOT_FOUND = "404.html"
 DIGEST_JSON = "digest.json"
+SITEMAP = "sitemap.xml"
 STYLESHEET = "assets/style.css"
+SEARCH_SCRIPT = "assets/search.js"
+SEARCH_INDEX = "assets/search-index.js"
+SITE_FEED = "feeds/all.xml"
 
 
 def story_path(story_id: str) -> str:
@@ -30,6 +38,22 @@ def language_path(code: str) -> str:
 
 def actor_path(actor_id: str) -> str:
     return f"actors/{actor_id}.html"
+
+
+def topic_path(topic_id: str) -> str:
+    return f"topics/{topic_id}.html"
+
+
+def visit_path(ordinal: int | None) -> str:
+    return f"visits/{ordinal}.html" if ordinal is not None else "visits/none.html"
+
+
+def language_feed_path(code: str) -> str:
+    return f"feeds/languages/{code}.xml"
+
+
+def actor_feed_path(actor_id: str) -> str:
+    return f"feeds/actors/{actor_id}.xml"
 
 
 def relative_url(from_page: str, to_path: str) -> str:

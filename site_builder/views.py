@@ -7,7 +7,9 @@ filter makes them relative to the page.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +20,11 @@ from . import urls
 from .analyse import AnalysedArticle
 from .clean import Block
 from .cluster import Story
-from .languages import Language
+from .languages import Language, known_languages
 from .library import Library
+
+FEED_SIZE = 50  # entries per Atom feed
+EPOCH = "1970-01-01T00:00:00Z"  # the "updated" of undated entries: fixed, so builds repeat
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +43,23 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Alternate:
+    """A <link rel="alternate">: a feed, or the same page in another language."""
+
+    href: str  # absolute URL, or a site-root path made relative by the template
+    type: str | None = None
+    hreflang: str | None = None
+    title: str | None = None
+    absolute: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleCard:
     """An article as listed on other pages."""
 
     path: str
     title: Text
-    language: str  # the language's name in the page's language
+    language: str  # the article's language, named in the page's language
     source: str | None
     date: str | None
     author: str | None
@@ -55,12 +71,18 @@ class StoryCard:
 
     path: str
     title: Text
-    visit: str  # "Visit 9" or "Not tied to a visit", in the page's language
-    topic: str | None
+    visit: Link  # "Visit 9" or "Not tied to a visit", in the page's language
+    topic: Link | None
     languages: tuple[str, ...]  # language names
     sources: tuple[str, ...]
     actors: tuple[Link, ...]
     articles: tuple[ArticleCard, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteView:
+    text: Text
+    article: Link
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,21 +96,60 @@ class Page:
     site_title: str
     ui: Mapping[str, str]  # interface words in the page's language
     nav: tuple[Link, ...]
+    canonical: str | None  # absolute URL when the site has a base URL
+    alternates: tuple[Alternate, ...]
     stylesheet: str = urls.STYLESHEET
+    search: str = urls.SEARCH
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def language_of(library: Library, code: str) -> Language:
+    """The site language ``code``, or any known one, falling back to English."""
+    known = known_languages()
+    return library.languages.get(code) or known.get(code) or known["en"]
 
 
 def _text(value: str, language: Language) -> Text:
     return Text(value, language.code, language.direction)
 
 
-def page_frame(library: Library, path: str, lang: str, title: str) -> Page:
-    language = library.languages.get(lang) or next(iter(library.languages.values()))
+def page_frame(
+    library: Library,
+    path: str,
+    lang: str,
+    title: str,
+    feeds: Sequence[tuple[str, str]] = (),
+    translations: Sequence[tuple[str, str]] = (),
+) -> Page:
+    """The frame of a page: language, navigation, canonical and alternate links.
+
+    ``feeds`` are (path, title) of Atom feeds for this page; ``translations``
+    are (language code, path) of the same page in other languages.
+    """
+    language = language_of(library, lang)
     ui = language.ui
     nav = [Link(urls.DIGEST, _text(ui["digest"], language))]
     for code, other in library.languages.items():
         nav.append(Link(urls.language_path(code), _text(other.native_name, other)))
     nav.append(Link(urls.ACTORS_INDEX, _text(ui["actors"], language)))
+    nav.append(Link(urls.TOPICS_INDEX, _text(ui["topics"], language)))
+    nav.append(Link(urls.VISITS_INDEX, _text(ui["visits"], language)))
+    nav.append(Link(urls.SEARCH, _text(ui["search"], language)))
+    base = library.settings.base_url
+    alternates = [
+        Alternate(
+            href=urls.absolute_url(base, feed) if base else feed,
+            type="application/atom+xml",
+            title=feed_title,
+            absolute=bool(base),
+        )
+        for feed, feed_title in [(urls.SITE_FEED, ui["feed"]), *feeds]
+    ]
+    if base:
+        for code, other_path in translations:
+            alternates.append(
+                Alternate(urls.absolute_url(base, other_path), hreflang=code, absolute=True)
+            )
     return Page(
         path=path,
         lang=language.code,
@@ -97,28 +158,50 @@ def page_frame(library: Library, path: str, lang: str, title: str) -> Page:
         site_title=library.settings.site_title(language.code),
         ui=ui,
         nav=tuple(nav),
+        canonical=urls.absolute_url(base, path) if base else None,
+        alternates=tuple(alternates),
         extra=library.settings.extra,
     )
-
-
-def _language(library: Library, code: str) -> Language:
-    from .languages import known_languages
-
-    return library.languages.get(code) or known_languages().get(code) or known_languages()["en"]
 
 
 def actor_name(library: Library, actor_id: str, lang: str) -> Text:
     """The actor's name in ``lang`` when known, else in the first language that has one."""
     actor = library.actors[actor_id]
     if lang in actor.names:
-        return _text(actor.names[lang], _language(library, lang))
-    code, name = next(iter(sorted(actor.names.items())))
-    return _text(name, _language(library, code))
+        return _text(actor.names[lang], language_of(library, lang))
+    code, name = sorted(actor.names.items())[0]
+    return _text(name, language_of(library, code))
+
+
+def actor_link(library: Library, actor_id: str, lang: str) -> Link:
+    return Link(urls.actor_path(actor_id), actor_name(library, actor_id, lang))
+
+
+def topic_link(library: Library, topic_id: str | None, lang: str) -> Link | None:
+    topic = library.topics.get(topic_id or "")
+    if topic is None:
+        return None
+    if lang in topic.names:
+        label = _text(topic.names[lang], language_of(library, lang))
+    elif topic.names:
+        code, name = sorted(topic.names.items())[0]
+        label = _text(name, language_of(library, code))
+    else:
+        label = _text(topic.id, language_of(library, "en"))
+    return Link(urls.topic_path(topic.id), label)
+
+
+def visit_link(library: Library, ordinal: int | None, lang: str) -> Link:
+    language = language_of(library, lang)
+    label = language.ui["visit_n"].format(n=ordinal) if ordinal is not None else language.ui[
+        "no_visit"
+    ]
+    return Link(urls.visit_path(ordinal), _text(label, language))
 
 
 def article_card(library: Library, article: AnalysedArticle, lang: str) -> ArticleCard:
-    page_language = _language(library, lang)
-    own = _language(library, article.language)
+    page_language = language_of(library, lang)
+    own = language_of(library, article.language)
     return ArticleCard(
         path=urls.article_path(article.id),
         title=_text(article.clean.title, own),
@@ -131,72 +214,71 @@ def article_card(library: Library, article: AnalysedArticle, lang: str) -> Artic
 
 def story_title(library: Library, story: Story, lang: str) -> Text:
     if lang in story.titles:
-        return _text(story.titles[lang], _language(library, lang))
+        return _text(story.titles[lang], language_of(library, lang))
     if story.titles:
         code, title = sorted(story.titles.items())[0]
-        return _text(title, _language(library, code))
-    return _text(story.id, _language(library, lang))
+        return _text(title, language_of(library, code))
+    return _text(story.id, language_of(library, lang))
 
 
-def visit_label(story: Story, ui: Mapping[str, str]) -> str:
-    return ui["visit_n"].format(n=story.visit) if story.visit is not None else ui["no_visit"]
+def _story_actor_counts(library: Library, story: Story) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for article_id in story.article_ids:
+        for mention in library.articles[article_id].actors:
+            if mention.actor_id in library.actors:
+                counts[mention.actor_id] += mention.count
+    return counts
 
 
-def story_card(library: Library, story: Story, lang: str) -> StoryCard:
-    language = _language(library, lang)
+def story_card(library: Library, story: Story, lang: str, max_actors: int = 6) -> StoryCard:
     members = [library.articles[a] for a in story.article_ids]
-    actor_counts: dict[str, int] = {}
-    for article in members:
-        for mention in article.actors:
-            actor_counts[mention.actor_id] = actor_counts.get(mention.actor_id, 0) + mention.count
-    top_actors = sorted(actor_counts, key=lambda a: (-actor_counts[a], a))[:6]
-    topic = library.topics.get(story.topic or "")
+    counts = _story_actor_counts(library, story)
+    top_actors = sorted(counts, key=lambda a: (-counts[a], a))[:max_actors]
+    page_language = language_of(library, lang)
     return StoryCard(
         path=urls.story_path(story.id),
         title=story_title(library, story, lang),
-        visit=visit_label(story, language.ui),
-        topic=(topic.names.get(lang) or next(iter(topic.names.values()), topic.id))
-        if topic
-        else None,
+        visit=visit_link(library, story.visit, lang),
+        topic=topic_link(library, story.topic, lang),
         languages=tuple(
-            _language(library, code).native_name
+            page_language.ui.get(f"language_{code}", language_of(library, code).native_name)
             for code in sorted({m.language for m in members})
         ),
         sources=tuple(sorted({m.clean.meta.source for m in members if m.clean.meta.source})),
-        actors=tuple(
-            Link(urls.actor_path(a), actor_name(library, a, lang))
-            for a in top_actors
-            if a in library.actors
-        ),
+        actors=tuple(actor_link(library, a, lang) for a in top_actors),
         articles=tuple(article_card(library, m, lang) for m in members),
     )
+
+
+def _grouped_by_visit(library: Library, story_ids: Sequence[str], lang: str) -> list[dict]:
+    groups: list[dict[str, Any]] = []
+    for story_id in story_ids:
+        story = library.stories[story_id]
+        link = visit_link(library, story.visit, lang)
+        if not groups or groups[-1]["visit"] != link:
+            groups.append({"visit": link, "stories": []})
+        groups[-1]["stories"].append(story_card(library, story, lang))
+    return groups
 
 
 def digest_context(library: Library) -> dict[str, Any]:
     lang = library.settings.default_language
     page = page_frame(library, urls.DIGEST, lang, library.settings.site_title(lang))
-    groups: list[dict[str, Any]] = []
-    for story_id in library.story_order:
-        story = library.stories[story_id]
-        label = visit_label(story, page.ui)
-        if not groups or groups[-1]["label"] != label:
-            groups.append({"label": label, "stories": []})
-        groups[-1]["stories"].append(story_card(library, story, lang))
     return {
         "page": page,
         "description": library.settings.description.get(lang, ""),
-        "groups": groups,
+        "groups": _grouped_by_visit(library, library.story_order, lang),
     }
 
 
 def story_context(library: Library, story_id: str) -> dict[str, Any]:
     lang = library.settings.default_language
     story = library.stories[story_id]
-    card = story_card(library, story, lang)
+    card = story_card(library, story, lang, max_actors=50)
     page = page_frame(library, urls.story_path(story_id), lang, card.title.text)
     columns = []
     for code in sorted({library.articles[a].language for a in story.article_ids}):
-        language = _language(library, code)
+        language = language_of(library, code)
         columns.append(
             {
                 "language": _text(language.native_name, language),
@@ -210,7 +292,41 @@ def story_context(library: Library, story_id: str) -> dict[str, Any]:
                 ],
             }
         )
-    return {"page": page, "story": card, "columns": columns, "reasons": story.reasons}
+    timeline = sorted(
+        (article_card(library, library.articles[a], lang) for a in story.article_ids),
+        key=lambda c: (c.date or "9999", c.path),
+    )
+    return {
+        "page": page,
+        "story": card,
+        "columns": columns,
+        "reasons": story.reasons,
+        "quotes": _quotes(library, story.article_ids, lang),
+        "timeline": timeline,
+    }
+
+
+def _quotes(
+    library: Library, article_ids: Sequence[str], lang: str, actor_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Quotes in these articles, grouped by speaker (or only ``actor_id``'s)."""
+    rows = []
+    for article_id in article_ids:
+        article = library.articles[article_id]
+        own = language_of(library, article.language)
+        for quote in article.quotes:
+            if quote.actor_id not in library.actors:
+                continue
+            if actor_id is not None and quote.actor_id != actor_id:
+                continue
+            rows.append(
+                {
+                    "speaker": actor_link(library, quote.actor_id, lang),
+                    "text": _text(quote.text, own),
+                    "article": Link(urls.article_path(article_id), _text(article.clean.title, own)),
+                }
+            )
+    return rows
 
 
 def render_block(block: Block) -> Markup:
@@ -223,50 +339,110 @@ def render_block(block: Block) -> Markup:
     return Markup("<p>{}</p>").format(block.text)
 
 
+def json_ld(data: Mapping[str, Any]) -> Markup:
+    """JSON for a <script type="application/ld+json">, safe against '</script>'."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
 def article_context(library: Library, article_id: str) -> dict[str, Any]:
     article = library.articles[article_id]
-    language = _language(library, article.language)
-    page = page_frame(library, urls.article_path(article_id), language.code, article.clean.title)
+    language = language_of(library, article.language)
+    code = language.code
     story = library.stories[library.story_of[article_id]]
+    translations = [
+        (library.articles[a].language, urls.article_path(a))
+        for a in story.article_ids
+        if library.articles[a].language != code
+    ]
+    page = page_frame(
+        library, urls.article_path(article_id), code, article.clean.title,
+        translations=_first_per_language(translations),
+    )
     other_languages = []
-    for code in sorted({library.articles[a].language for a in story.article_ids} - {language.code}):
-        other = _language(library, code)
+    for other_code in sorted({library.articles[a].language for a in story.article_ids} - {code}):
+        other = language_of(library, other_code)
         other_languages.append(
             {
-                "label": language.ui["same_story_in"].format(language=other.native_name),
+                "label": language.ui["same_story_in"].format(
+                    language=language.ui.get(f"language_{other_code}", other.native_name)
+                ),
                 "articles": [
-                    article_card(library, library.articles[a], language.code)
+                    article_card(library, library.articles[a], code)
                     for a in story.article_ids
-                    if library.articles[a].language == code
+                    if library.articles[a].language == other_code
                 ],
             }
         )
+    clean = article.clean
+    metadata: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": clean.title,
+        "inLanguage": code,
+    }
+    if clean.author:
+        metadata["author"] = {"@type": "Person", "name": clean.author}
+    if article.date:
+        metadata["datePublished"] = article.date
+    if clean.meta.source:
+        metadata["publisher"] = {"@type": "Organization", "name": clean.meta.source}
+    if clean.meta.url:
+        metadata["isBasedOn"] = clean.meta.url
+    if page.canonical:
+        metadata["mainEntityOfPage"] = page.canonical
+    if article.actors:
+        metadata["mentions"] = [
+            {"@type": "Person", "name": library.actors[m.actor_id].names.get("en")
+             or actor_name(library, m.actor_id, code).text}
+            for m in article.actors
+            if m.actor_id in library.actors
+        ]
     return {
         "page": page,
         "article": {
-            "title": article.clean.title,
-            "subtitle": article.clean.subtitle,
-            "author": article.clean.author,
-            "source": article.clean.meta.source,
+            "title": clean.title,
+            "subtitle": clean.subtitle,
+            "author": clean.author,
+            "source": clean.meta.source,
             "date": article.date,
-            "updated": article.clean.updated,
-            "url": article.clean.meta.url,
-            "body": [render_block(b) for b in article.clean.blocks],
-            "removals": article.clean.removals,
+            "updated": clean.updated,
+            "url": clean.meta.url,
+            "body": [render_block(b) for b in clean.blocks],
+            "removals": clean.removals,
             "actors": [
-                Link(urls.actor_path(m.actor_id), actor_name(library, m.actor_id, language.code))
+                actor_link(library, m.actor_id, code)
                 for m in article.actors
                 if m.actor_id in library.actors
             ],
+            "visit": visit_link(library, article.visit.ordinal if article.visit else None, code)
+            if article.visit
+            else None,
         },
-        "story": Link(urls.story_path(story.id), story_title(library, story, language.code)),
+        "json_ld": json_ld(metadata),
+        "story": Link(urls.story_path(story.id), story_title(library, story, code)),
         "other_languages": other_languages,
     }
 
 
+def _first_per_language(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for code, path in pairs:
+        seen.setdefault(code, path)
+    return sorted(seen.items())
+
+
 def language_context(library: Library, code: str) -> dict[str, Any]:
     language = library.languages[code]
-    page = page_frame(library, urls.language_path(code), code, language.ui["language_page"])
+    page = page_frame(
+        library,
+        urls.language_path(code),
+        code,
+        language.ui["language_page"],
+        feeds=[(urls.language_feed_path(code), language.ui["feed"])],
+        translations=[(c, urls.language_path(c)) for c in library.languages if c != code],
+    )
     ids = set(library.articles_of_language.get(code, ()))
     stories = []
     for story_id in library.story_order:
@@ -288,34 +464,56 @@ def actor_context(library: Library, actor_id: str) -> dict[str, Any]:
     lang = library.settings.default_language
     actor = library.actors[actor_id]
     name = actor_name(library, actor_id, lang)
-    page = page_frame(library, urls.actor_path(actor_id), lang, name.text)
+    ui = language_of(library, lang).ui
+    page = page_frame(
+        library, urls.actor_path(actor_id), lang, name.text,
+        feeds=[(urls.actor_feed_path(actor_id), f"{ui['feed']}: {name.text}")],
+    )
     names = [
-        _text(actor.names[code], _language(library, code))
-        for code in library.languages
-        if code in actor.names
+        _text(actor.names[code], language_of(library, code))
+        for code in sorted(actor.names, key=lambda c: (c not in library.languages, c))
     ]
+    roles = [
+        _text(role, language_of(library, code))
+        for code in sorted(actor.roles)
+        for role in actor.roles[code][:1]
+    ]
+    article_ids = library.articles_of_actor.get(actor_id, ())
+    together: Counter[str] = Counter()
+    for article_id in article_ids:
+        for other in library.articles[article_id].actor_ids:
+            if other != actor_id and other in library.actors:
+                together[other] += 1
     return {
         "page": page,
         "actor": {
             "name": name,
             "names": names,
+            "roles": roles,
             "description": actor.description.get(lang),
         },
         "stories": [
             story_card(library, library.stories[s], lang)
             for s in library.stories_of_actor.get(actor_id, ())
         ],
+        "articles": [article_card(library, library.articles[a], lang) for a in article_ids],
+        "quotes": _quotes(library, article_ids, lang, actor_id=actor_id),
+        "met_with": [
+            {"link": actor_link(library, other, lang), "count": n}
+            for other, n in sorted(together.items(), key=lambda item: (-item[1], item[0]))[:8]
+        ],
     }
 
 
 def actors_index_context(library: Library) -> dict[str, Any]:
     lang = library.settings.default_language
-    page = page_frame(library, urls.ACTORS_INDEX, lang, page_title(library, lang, "actors"))
+    ui = language_of(library, lang).ui
+    page = page_frame(library, urls.ACTORS_INDEX, lang, ui["actors"])
     rows = [
         {
-            "link": Link(urls.actor_path(actor_id), actor_name(library, actor_id, lang)),
+            "link": actor_link(library, actor_id, lang),
             "other_names": [
-                _text(name, _language(library, code))
+                _text(name, language_of(library, code))
                 for code, name in sorted(actor.names.items())
                 if code != lang
             ],
@@ -327,5 +525,137 @@ def actors_index_context(library: Library) -> dict[str, Any]:
     return {"page": page, "actors": rows}
 
 
-def page_title(library: Library, lang: str, key: str) -> str:
-    return _language(library, lang).ui[key]
+def topic_context(library: Library, topic_id: str) -> dict[str, Any]:
+    lang = library.settings.default_language
+    link = topic_link(library, topic_id, lang)
+    assert link is not None
+    page = page_frame(library, urls.topic_path(topic_id), lang, link.label.text)
+    main = [s for s in library.story_order if library.stories[s].topic == topic_id]
+    secondary = [
+        s for s in library.story_order if topic_id in library.stories[s].secondary_topics
+    ]
+    return {
+        "page": page,
+        "topic": link,
+        "stories": [story_card(library, library.stories[s], lang) for s in main],
+        "also": [story_card(library, library.stories[s], lang) for s in secondary],
+    }
+
+
+def topics_index_context(library: Library) -> dict[str, Any]:
+    lang = library.settings.default_language
+    ui = language_of(library, lang).ui
+    page = page_frame(library, urls.TOPICS_INDEX, lang, ui["topics"])
+    counts = Counter(s.topic for s in library.stories.values() if s.topic)
+    rows = [
+        {"link": topic_link(library, topic_id, lang), "stories": counts.get(topic_id, 0)}
+        for topic_id in sorted(library.topics)
+    ]
+    return {"page": page, "topics": rows}
+
+
+def visit_context(library: Library, ordinal: int | None) -> dict[str, Any]:
+    lang = library.settings.default_language
+    link = visit_link(library, ordinal, lang)
+    page = page_frame(library, urls.visit_path(ordinal), lang, link.label.text)
+    story_ids = [s for s in library.story_order if library.stories[s].visit == ordinal]
+    return {
+        "page": page,
+        "visit": link,
+        "stories": [story_card(library, library.stories[s], lang) for s in story_ids],
+    }
+
+
+def visits_index_context(library: Library) -> dict[str, Any]:
+    lang = library.settings.default_language
+    ui = language_of(library, lang).ui
+    page = page_frame(library, urls.VISITS_INDEX, lang, ui["visits"])
+    rows = []
+    for ordinal in library.visit_order:
+        story_ids = [s for s in library.story_order if library.stories[s].visit == ordinal]
+        rows.append({"link": visit_link(library, ordinal, lang), "stories": len(story_ids)})
+    return {"page": page, "visits": rows}
+
+
+def search_context(library: Library) -> dict[str, Any]:
+    lang = library.settings.default_language
+    ui = language_of(library, lang).ui
+    page = page_frame(library, urls.SEARCH, lang, ui["search"])
+    return {
+        "page": page,
+        "index_script": urls.SEARCH_INDEX,
+        "search_script": urls.SEARCH_SCRIPT,
+        "messages": json_ld(
+            {"results": ui["search_results"], "nothing": ui["search_nothing"]}
+        ),
+    }
+
+
+def not_found_context(library: Library) -> dict[str, Any]:
+    lang = library.settings.default_language
+    ui = language_of(library, lang).ui
+    page = page_frame(library, urls.NOT_FOUND, lang, ui["not_found_title"])
+    return {"page": page}
+
+
+def feed_context(library: Library, path: str, title: str, article_ids: Sequence[str],
+                 lang: str | None) -> dict[str, Any]:
+    """An Atom feed: the newest articles first (undated ones after, in digest order)."""
+    base = library.settings.base_url
+    ordered = sorted(
+        article_ids, key=lambda a: (library.articles[a].date or "") , reverse=True
+    )[:FEED_SIZE]
+    entries = []
+    for article_id in ordered:
+        article = library.articles[article_id]
+        entries.append(
+            {
+                "id": _tag_uri(base, urls.article_path(article_id)),
+                "title": article.clean.title,
+                "lang": article.language,
+                "path": urls.article_path(article_id),
+                "href": urls.absolute_url(base, urls.article_path(article_id)) if base else None,
+                "updated": _timestamp(article.date),
+                "author": article.clean.author or article.clean.meta.source
+                or library.settings.site_title(article.language),
+                "summary": article.clean.subtitle
+                or (article.clean.blocks[0].text[:400] if article.clean.blocks else ""),
+            }
+        )
+    updated = max((e["updated"] for e in entries), default=EPOCH)
+    return {
+        "page": page_frame(library, path, lang or library.settings.default_language, title),
+        "feed": {
+            "id": _tag_uri(base, path),
+            "title": title,
+            "lang": lang,
+            "updated": updated,
+            "self": urls.absolute_url(base, path) if base else None,
+            "home": urls.absolute_url(base, urls.DIGEST) if base else None,
+            "entries": entries,
+        },
+    }
+
+
+def _timestamp(date: str | None) -> str:
+    if not date:
+        return EPOCH
+    if len(date) == 10:
+        return f"{date}T00:00:00Z"
+    text = date.replace(" ", "T")
+    return text if text.endswith("Z") or "+" in text[10:] else text + "Z"
+
+
+def _tag_uri(base: str | None, path: str) -> str:
+    """A stable Atom id: the page's URL when published, else a tag: URI of its path."""
+    if base:
+        return urls.absolute_url(base, path)
+    return f"tag:digest-builder,2013:{path}"
+
+
+def sitemap_context(library: Library, paths: Sequence[str]) -> dict[str, Any]:
+    base = library.settings.base_url or ""
+    return {
+        "page": page_frame(library, urls.SITEMAP, library.settings.default_language, "sitemap"),
+        "urls": [urls.absolute_url(base, p) for p in paths],
+    }

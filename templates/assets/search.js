@@ -1,0 +1,83 @@
+/* Offline search over window.DIGEST_SEARCH (assets/search-index.js).
+   Progressive enhancement: without JavaScript the page says so and every
+   article stays reachable from the digest. */
+(function () {
+  "use strict";
+  var data = window.DIGEST_SEARCH;
+  var form = document.getElementById("search-form");
+  var input = document.getElementById("search-input");
+  var output = document.getElementById("search-results");
+  var status = document.getElementById("search-status");
+  if (!data || !form || !input || !output) { return; }
+  var messages = JSON.parse(document.getElementById("search-messages").textContent);
+  document.documentElement.classList.add("js-search");
+
+  function words(text) {
+    var found = text.toLowerCase().match(/[\p{L}\p{N}_]+(?:["'\u05f3\u05f4][\p{L}\p{N}_]+)*/gu) || [];
+    return found.map(function (w) { return w.replace(/["'\u05f3\u05f4]/g, ""); });
+  }
+
+  function forms(word) {
+    var result = [word];
+    data.prefixes.forEach(function (prefix) {
+      if (word.indexOf(prefix) === 0 && word.length - prefix.length >= data.minStem) {
+        result.push(word.slice(prefix.length));
+      }
+    });
+    return result;
+  }
+
+  function matches(word) {
+    var hits = {};
+    forms(word).forEach(function (form) {
+      (data.index[form] || []).forEach(function (n) { hits[n] = true; });
+    });
+    return hits;
+  }
+
+  function search(query) {
+    var terms = words(query);
+    if (!terms.length) { return []; }
+    var sets = terms.map(matches);
+    var first = Object.keys(sets[0]);
+    return first.filter(function (n) {
+      return sets.every(function (set) { return set[n]; });
+    }).map(Number).sort(function (a, b) { return a - b; });
+  }
+
+  function show(query) {
+    output.textContent = "";
+    if (!query.trim()) { status.textContent = ""; return; }
+    var found = search(query);
+    status.textContent = found.length
+      ? messages.results.replace("{n}", String(found.length))
+      : messages.nothing;
+    found.forEach(function (n) {
+      var doc = data.documents[n];
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = doc.u;
+      link.textContent = doc.t;
+      link.lang = doc.l;
+      link.dir = doc.l === "he" ? "rtl" : "ltr";
+      item.appendChild(link);
+      if (doc.s) {
+        var dek = document.createElement("p");
+        dek.className = "dek";
+        dek.textContent = doc.s;
+        dek.lang = doc.l;
+        dek.dir = link.dir;
+        item.appendChild(dek);
+      }
+      output.appendChild(item);
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    show(input.value);
+  });
+  input.addEventListener("input", function () { show(input.value); });
+  var initial = new URLSearchParams(window.location.search).get("q");
+  if (initial) { input.value = initial; show(initial); }
+})();
