@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: site test setup setup-test browser lint serve clean
+.PHONY: site test setup setup-test test-tools lint clean
 
 site: $(VENV)/.installed
 	$(BIN)/python build.py --seeds seeds --content content --output _site
@@ -23,17 +23,24 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# Browser tests drive Debian's chromium; Playwright's own browser download
-# is never used (it cannot work offline).
-browser:
-	@if [ ! -x $(CHROMIUM) ]; then \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
-	fi
+# Browser tests drive Debian's chromium (Playwright's own browser download
+# cannot work offline); the HTML checker needs Java; axe-core comes from npm.
+SUDO = $$( [ "$$(id -u)" = 0 ] || echo sudo )
+APT_INSTALL = $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq
+AXE_JS = .cache/node/node_modules/axe-core/axe.min.js
 
-setup-test: $(VENV)/.installed-test browser
+test-tools:
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(APT_INSTALL) $$missing >/dev/null; \
+	fi
+	@[ -f $(AXE_JS) ] || npm install --silent --no-audit --no-fund --prefix .cache/node axe-core@4
+
+setup-test: $(VENV)/.installed-test test-tools
 
 # pytest exits 5 when it collects no test (e.g. a -k filter that matches
 # nothing): report it and pass, as pytest's other "nothing failed" outcomes do.
@@ -47,4 +54,4 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check site_builder tests build.py
 
 clean:
-	rm -rf _site .build-cache .pytest_cache
+	rm -rf _site .build-cache .pytest_cache .cache test-artifacts
