@@ -2,76 +2,80 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
-from .analyse import AnalysedArticle, analyse_article, prepare_analysis
-from .clean import CleanArticle, clean_article
+from .analyse import AnalysedArticle, prepare_analysis
+from .cache import BuildCache, code_version, files_fingerprint, fingerprint
 from .cluster import cluster_articles
 from .library import build_library
 from .load import load_content
 from .output import staged_output
 from .problems import Problem
-from .render import render_site
+from .process import Progress, process_articles
+from .render import PAGES_MANIFEST, render_site
 from .report import BuildReport
-from .settings import read_settings
-
-T = TypeVar("T")
-U = TypeVar("U")
+from .settings import Settings, read_settings
 
 
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
-    """Where the build reads and writes."""
+    """Where the build reads and writes, and how."""
 
     seeds: Path  # raw dumps and saved pages
     content: Path  # Markdown articles, site.yaml, actors.yaml, topics.yaml
     templates: tuple[Path, ...]  # template folders, first wins (a user's overrides go first)
     output: Path  # the site folder, replaced only by a successful build
+    cache: Path | None = None  # build cache folder; None: build everything from scratch
+    jobs: int = 0  # worker processes for the per-article stages (0: one per core)
+    scheduler: str | None = None  # a Dask scheduler address, to run those stages there
+    base_url: str | None = None  # overrides the settings' base_url
 
 
-def build_site(options: BuildOptions) -> BuildReport:
+def build_site(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     """Build the whole site from the inputs in ``options``."""
     started = time.perf_counter()
-    settings = read_settings(options.content)
+    settings = _with_overrides(read_settings(options.content), options)
     content = load_content(options.seeds, options.content)
-    problems = list(content.problems)
-    cleaned = _each(content.articles, clean_article, problems)
+    cache = BuildCache(options.cache)
     analysis = prepare_analysis(content.actors, content.topics, settings.languages)
-    analysed = _each(cleaned, lambda article: analyse_article(article, analysis), problems)
+    shared = fingerprint(content.actors, content.topics, settings.languages)
+    analysed, failures = process_articles(
+        content.articles, analysis, shared, cache, options.jobs, options.scheduler, progress
+    )
     stories = cluster_articles(analysed, settings.cluster)
     library = build_library(settings, analysed, stories, content.actors, content.topics)
+    templates = fingerprint(code_version(), files_fingerprint(options.templates))
     with staged_output(options.output) as staging:
-        written = render_site(library, options.templates, staging)
-    return _report(analysed, cleaned, len(stories), written, problems, started, options.output)
+        rendered = render_site(
+            library, options.templates, staging, cache, templates, options.output
+        )
+    cache.save(PAGES_MANIFEST, rendered.manifest)  # only now: the pages it lists are live
+    problems = [*content.problems, *failures]
+    report = _report(analysed, len(stories), rendered.written, problems, started, options.output, cache)
+    return dataclasses.replace(report, reused_pages=rendered.reused)
 
 
-def _each(items: Iterable[T], stage: Callable[[T], U], problems: list[Problem]) -> list[U]:
-    """Run a per-article stage; an article that breaks it is reported and left out."""
-    results = []
-    for item in items:
-        try:
-            results.append(stage(item))
-        except Exception as exc:  # noqa: BLE001 - one bad article must not stop the build
-            path = getattr(item, "path", "?")
-            problems.append(Problem(path, None, f"{type(exc).__name__}: {exc}; article skipped"))
-    return results
+def _with_overrides(settings: Settings, options: BuildOptions) -> Settings:
+    if options.base_url is None:
+        return settings
+    base = options.base_url if options.base_url.endswith("/") else options.base_url + "/"
+    return dataclasses.replace(settings, base_url=base or None)
 
 
 def _report(
     analysed: list[AnalysedArticle],
-    cleaned: list[CleanArticle],
     stories: int,
     written: list[str],
     problems: list[Problem],
     started: float,
     output: Path,
+    cache: BuildCache,
 ) -> BuildReport:
-    removals = Counter(r.rule for article in cleaned for r in article.removals)
+    removals = Counter(r.rule for article in analysed for r in article.clean.removals)
     unknown: Counter[str] = Counter()
     for article in analysed:
         for name in article.unknown_names:
@@ -87,4 +91,5 @@ def _report(
         seconds=time.perf_counter() - started,
         output=str(output),
         unknown_names=tuple(sorted(unknown.items(), key=lambda item: (-item[1], item[0]))),
+        cached_articles=cache.hits,
     )

@@ -7,6 +7,7 @@ template and one context function in views.py.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 import jinja2
 
 from . import urls, views
+from .cache import BuildCache, fingerprint
 from .library import Library
 from .search import search_index_script
 
@@ -125,34 +127,81 @@ def feed_specs(library: Library) -> Iterator[PageSpec]:
         )
 
 
-def render_site(library: Library, template_dirs: Sequence[Path], output: Path) -> list[str]:
-    """Write every page, feed, data file and asset into ``output``; return their paths."""
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    written: list[str]  # every file of the site, as site-root paths
+    reused: int  # pages taken unchanged from the previous build
+    manifest: dict[str, str]  # page path -> fingerprint, to save once the site is in place
+
+
+PAGES_MANIFEST = "pages.pickle"
+
+
+def render_site(
+    library: Library,
+    template_dirs: Sequence[Path],
+    output: Path,
+    cache: BuildCache | None = None,
+    templates_key: str = "",
+    previous: Path | None = None,
+) -> RenderResult:
+    """Write every page, feed, data file and asset into ``output``.
+
+    A page whose context and templates are unchanged since the last build
+    (same fingerprint in the cache's manifest) is hard-linked from the
+    ``previous`` site instead of rendered again.  The caller saves the new
+    manifest only after the new site is in place.
+    """
     env = make_environment(template_dirs)
+    cache = cache or BuildCache(None)
+    old: dict[str, str] = cache.load(PAGES_MANIFEST) or {}
+    new: dict[str, str] = {}
     written: list[str] = []
+    reused = 0
     for spec in page_specs(library):
-        _write(output / spec.path, render_page(env, spec))
+        context = spec.context()
+        key = fingerprint(templates_key, spec.template, context)
+        new[spec.path] = key
+        target = output / spec.path
+        if previous is not None and old.get(spec.path) == key and _reuse(previous, spec.path, target):
+            reused += 1
+        else:
+            _write(target, render_page(env, spec.template, spec.path, context))
         written.append(spec.path)
     if library.settings.base_url:
         html_pages = [p for p in written if p.endswith(".html") and p != urls.NOT_FOUND]
-        sitemap = PageSpec(
-            urls.SITEMAP, "sitemap.xml", lambda: views.sitemap_context(library, html_pages)
-        )
-        _write(output / urls.SITEMAP, render_page(env, sitemap))
+        context = views.sitemap_context(library, html_pages)
+        _write(output / urls.SITEMAP, render_page(env, "sitemap.xml", urls.SITEMAP, context))
         written.append(urls.SITEMAP)
     _write(output / urls.DIGEST_JSON, digest_json(library))
     _write(output / urls.SEARCH_INDEX, search_index_script(library))
     written.extend([urls.DIGEST_JSON, urls.SEARCH_INDEX])
     written.extend(copy_assets(template_dirs, output))
-    return written
+    return RenderResult(written, reused, new)
 
 
-def render_page(env: jinja2.Environment, spec: PageSpec) -> str:
+def _reuse(previous: Path, path: str, target: Path) -> bool:
+    """Hard-link (or copy) an unchanged page from the previous site; False if it is gone."""
+    source = previous / path
+    if not source.is_file():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+    return True
+
+
+def render_page(
+    env: jinja2.Environment, template: str, path: str, context: dict[str, Any]
+) -> str:
     """One page's text; a template error names the template, line and page."""
     try:
-        return env.get_template(spec.template).render(spec.context())
+        return env.get_template(template).render(context)
     except jinja2.TemplateError as exc:
-        where = f"{exc.filename}:{exc.lineno}" if getattr(exc, "lineno", None) else spec.template
-        raise RenderError(f"{where}: {exc} (while rendering {spec.path})") from exc
+        where = f"{exc.filename}:{exc.lineno}" if getattr(exc, "lineno", None) else template
+        raise RenderError(f"{where}: {exc} (while rendering {path})") from exc
 
 
 def copy_assets(template_dirs: Sequence[Path], output: Path) -> list[str]:

@@ -22,6 +22,8 @@ class BuildReport:
     seconds: float
     output: str
     unknown_names: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+    cached_articles: int = 0  # articles whose clean/analyse results came from the cache
+    reused_pages: int = 0  # pages whose inputs had not changed since the last build
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -36,8 +38,11 @@ class BuildReport:
         languages = ", ".join(f"{n} {code}" for code, n in sorted(self.articles_per_language.items()))
         removed = sum(self.removals_per_rule.values())
         rules = ", ".join(f"{rule} {n}" for rule, n in sorted(self.removals_per_rule.items()))
+        reused = ""
+        if self.cached_articles or self.reused_pages:
+            reused = f" ({self.cached_articles} articles and {self.reused_pages} pages unchanged)"
         lines = [
-            f"Built {self.pages} files into {self.output} in {self.seconds:.2f} s.",
+            f"Built {self.pages} files into {self.output} in {self.seconds:.2f} s{reused}.",
             f"  articles: {self.articles} ({languages or 'none'}); stories: {self.stories}; "
             f"actors mentioned: {self.actors_mentioned}",
             f"  removed from sources: {removed} pieces" + (f" ({rules})" if rules else ""),

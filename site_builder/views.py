@@ -416,9 +416,7 @@ def article_context(library: Library, article_id: str) -> dict[str, Any]:
                 for m in article.actors
                 if m.actor_id in library.actors
             ],
-            "visit": visit_link(library, article.visit.ordinal if article.visit else None, code)
-            if article.visit
-            else None,
+            "visit": visit_link(library, story.visit, code) if story.visit is not None else None,
         },
         "json_ld": json_ld(metadata),
         "story": Link(urls.story_path(story.id), story_title(library, story, code)),

@@ -7,7 +7,7 @@ from site_builder.build import BuildOptions, build_site
 from site_builder.render import RenderError
 
 from .conftest import CONTENT, SEEDS, TEMPLATES
-from .sitecheck import broken_links
+from site_builder.check import check_links
 
 SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
 
@@ -28,7 +28,7 @@ def test_the_seed_site_has_every_page_kind(seed_site: Path) -> None:
 def test_every_internal_link_resolves_and_nothing_is_fetched_from_outside(
     seed_site: Path,
 ) -> None:
-    assert broken_links(seed_site) == []
+    assert check_links(seed_site) == []
 
 
 def test_hebrew_pages_are_right_to_left(seed_site: Path) -> None:

@@ -1,0 +1,92 @@
+"""The build cache: per-article results and page fingerprints, keyed by content hash.
+
+A key covers everything a result depends on: the input itself, the code
+version (every module and data file of the package), and the shared inputs
+(actors, topics, settings, templates).  Change any of them and the key
+changes, so a stale result can never be served; the cache is only ever an
+optimisation, and ``--clean`` (or deleting the folder) forces a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+CACHE_FORMAT = "1"
+
+
+@cache
+def code_version() -> str:
+    """A hash of the package's own files: a code change invalidates every cached result."""
+    digest = hashlib.sha256(CACHE_FORMAT.encode())
+    root = resources.files("site_builder")
+    for path in sorted(_package_files(Path(str(root)))):
+        digest.update(path.relative_to(Path(str(root))).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _package_files(root: Path) -> Iterable[Path]:
+    for path in root.rglob("*"):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json"):
+            yield path
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable hash of values whose repr() is deterministic (dataclasses, tuples, str)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def files_fingerprint(folders: Iterable[Path]) -> str:
+    """A hash of every file's path and contents under ``folders`` (templates, assets)."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class BuildCache:
+    """A folder of pickled values by key; a missing or broken entry is simply a miss."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.hits = 0
+        self.misses = 0
+
+    def load(self, name: str) -> Any:
+        if self.folder is None:
+            return None
+        try:
+            with open(self.folder / name, "rb") as handle:
+                return pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+
+    def save(self, name: str, value: Any) -> None:
+        """Write atomically, so an interrupted build never leaves a half-written entry."""
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.folder / name)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
