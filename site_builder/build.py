@@ -16,7 +16,7 @@ from .load import load_content
 from .output import staged_output
 from .problems import Problem
 from .process import Progress, process_articles
-from .render import PAGES_MANIFEST, render_site
+from .render import render_site
 from .report import BuildReport
 from .settings import Settings, read_settings
 
@@ -33,6 +33,15 @@ class BuildOptions:
     jobs: int = 0  # worker processes for the per-article stages (0: one per core)
     scheduler: str | None = None  # a Dask scheduler address, to run those stages there
     base_url: str | None = None  # overrides the settings' base_url
+    strict: bool = False  # any input error stops the build before the site is replaced
+
+
+class StrictBuildError(Exception):
+    """Input errors in a strict build; the previous site is untouched."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} input errors")
 
 
 def build_site(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
@@ -46,14 +55,20 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     analysed, failures = process_articles(
         content.articles, analysis, shared, cache, options.jobs, options.scheduler, progress
     )
+    errors = [p for p in [*content.problems, *failures] if p.kind == "error"]
+    if options.strict and errors:
+        raise StrictBuildError(errors)
     stories = cluster_articles(analysed, settings.cluster)
     library = build_library(settings, analysed, stories, content.actors, content.topics)
     templates = fingerprint(code_version(), files_fingerprint(options.templates))
+    # Page fingerprints describe one output folder's files: one manifest per folder.
+    manifest_name = f"pages-{fingerprint(str(options.output.resolve()))[:16]}.pickle"
     with staged_output(options.output) as staging:
         rendered = render_site(
-            library, options.templates, staging, cache, templates, options.output
+            library, options.templates, staging, templates, options.output,
+            cache.load(manifest_name) or {},
         )
-    cache.save(PAGES_MANIFEST, rendered.manifest)  # only now: the pages it lists are live
+    cache.save(manifest_name, rendered.manifest)  # only now: the pages it lists are live
     problems = [*content.problems, *failures]
     report = _report(analysed, len(stories), rendered.written, problems, started, options.output, cache)
     return dataclasses.replace(report, reused_pages=rendered.reused)

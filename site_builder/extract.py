@@ -33,7 +33,7 @@ def extract_html(html: str, path: str) -> tuple[ArticleMeta, str]:
         subtitle=_clean(data.get("description")),
         date=date,
         source=_clean(data.get("sitename")) or _clean(data.get("hostname")),
-        url=_clean(data.get("url")),
+        url=url if (url := _clean(data.get("url"))) and re.match(r"^https?://", url) else None,
         author=_clean(data.get("author")),
         language=_clean(data.get("language")),
     )

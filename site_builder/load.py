@@ -18,6 +18,7 @@ from .yamlio import parse_yaml
 
 MAX_FILE_BYTES = 5_000_000  # a news article is never this big; such a file is a mistake
 ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$")
+DATA_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")  # actor, topic and story ids: safe in URLs
 FRONT_MATTER_KEYS = {
     "title",
     "subtitle",
@@ -229,6 +230,10 @@ def meta_from_mapping(data: Mapping[Any, Any]) -> ArticleMeta:
     for key in ("title", "subtitle", "source", "url", "author", "language", "story"):
         if data.get(key) is not None:
             values[key] = str(data[key]).strip()
+    if "story" in values and not DATA_ID.match(values["story"]):
+        raise InputError(f"story {values['story']!r}: lower-case letters, digits and '-'", 2)
+    if "url" in values and not re.match(r"^https?://\S+$", values["url"]):
+        raise InputError(f"url {values['url']!r} is not an http(s) address", 2)
     if data.get("date") is not None:
         values["date"] = str(data["date"]).strip()
         if not re.match(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?", values["date"]):
@@ -303,7 +308,7 @@ def read_actors(data: Any) -> list[Actor]:
         if unknown:
             raise InputError(f"{where} ({item['id']}): unknown key(s) {', '.join(sorted(unknown))}")
         actor_id = item["id"]
-        if not re.match(r"^[a-z0-9][a-z0-9-]*$", actor_id) or actor_id in seen:
+        if not DATA_ID.match(actor_id) or actor_id in seen:
             raise InputError(f"{where}: id {actor_id!r} must be unique, lower-case, a-z 0-9 '-'")
         seen.add(actor_id)
         names = _text_per_language(item.get("names"), f"{actor_id}.names")
@@ -332,6 +337,8 @@ def read_topics(data: Any) -> list[Topic]:
         unknown = set(item) - {"id", "names", "keywords"}
         if unknown:
             raise InputError(f"topic {item['id']}: unknown key(s) {', '.join(sorted(unknown))}")
+        if not DATA_ID.match(item["id"]) or any(t.id == item["id"] for t in topics):
+            raise InputError(f"topic id {item['id']!r} must be unique, lower-case, a-z 0-9 '-'")
         topics.append(
             Topic(
                 id=item["id"],

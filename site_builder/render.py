@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from . import urls, views
-from .cache import BuildCache, fingerprint
+from .cache import fingerprint
 from .library import Library
 from .search import search_index_script
 
@@ -134,27 +134,23 @@ class RenderResult:
     manifest: dict[str, str]  # page path -> fingerprint, to save once the site is in place
 
 
-PAGES_MANIFEST = "pages.pickle"
-
-
 def render_site(
     library: Library,
     template_dirs: Sequence[Path],
     output: Path,
-    cache: BuildCache | None = None,
     templates_key: str = "",
     previous: Path | None = None,
+    previous_manifest: Mapping[str, str] | None = None,
 ) -> RenderResult:
     """Write every page, feed, data file and asset into ``output``.
 
-    A page whose context and templates are unchanged since the last build
-    (same fingerprint in the cache's manifest) is hard-linked from the
-    ``previous`` site instead of rendered again.  The caller saves the new
-    manifest only after the new site is in place.
+    A page whose context and templates are unchanged since the ``previous``
+    site was built (same fingerprint in ``previous_manifest``) is hard-linked
+    from it instead of rendered again.  The caller saves the new manifest
+    only after the new site is in place.
     """
     env = make_environment(template_dirs)
-    cache = cache or BuildCache(None)
-    old: dict[str, str] = cache.load(PAGES_MANIFEST) or {}
+    old = previous_manifest or {}
     new: dict[str, str] = {}
     written: list[str] = []
     reused = 0

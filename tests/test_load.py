@@ -107,3 +107,18 @@ def test_project_actors_load_with_names_in_both_languages() -> None:
 def test_actors_with_unknown_keys_are_refused() -> None:
     with pytest.raises(InputError, match="unknown key"):
         read_actors([{"id": "x", "names": {"en": "X"}, "nmes": {}}])
+
+
+@pytest.mark.parametrize(
+    "front_matter", ["story: ../../etc", "story: Visit 9"]
+)
+def test_story_pins_must_be_safe_ids(front_matter: str) -> None:
+    with pytest.raises(InputError, match="story"):
+        split_front_matter(f"---\n{front_matter}\n---\n")
+
+
+def test_topic_ids_cannot_leave_the_output_folder() -> None:
+    from site_builder.load import read_topics
+
+    with pytest.raises(InputError, match="topic id"):
+        read_topics([{"id": "../x", "names": {"en": "X"}, "keywords": {}}])
