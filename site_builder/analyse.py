@@ -2,20 +2,36 @@
 
 Works on the clean text only, so nothing in removed boilerplate (a byline, a
 related headline, a publisher's appeal) can make someone an actor.
-Language-specific knowledge (prefixes, ordinals, role words) is data in
-``data/lexicons/analyse-*.yaml``.
+Language-specific knowledge (prefixes, ordinals, status cues, titles, speech
+verbs, places) is data in ``data/lexicons/analyse-*.yaml``.  The recipe:
+
+1. tokenize the title, sub-headline and blocks once (``analyse_text``);
+2. find every actor name, alias, role, place and title in one longest-match
+   pass over the tokens (a phrase table built once by ``prepare_analysis``);
+3. resolve actors and unknown people (``actors_match``), the visit and date
+   hints (``visits``) and quotations (``quotes``) from those matches.
+
+Every step is linear in the article's length, whatever the number of actors.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import yaml
+
+from .actors_match import NameScanner, build_phrase_table, find_mentions, find_unknown_names
+from .analyse_text import Lexicon, Match, PhraseTable, load_lexicon, sentence_spans, tokenize
 from .clean import CleanArticle
 from .languages import detect_language
 from .load import Actor, Topic
+from .quotes import find_quotes
+from .topics import rank_topics
+from .visits import find_date_hints, find_visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +48,9 @@ class Visit:
 
     ordinal: int | None  # 9 for "the ninth visit"; None when the count is not stated
     status: str  # "announced", "under-way", "over" or "unknown"
-    place: str | None = None  # where, when stated (a place name as written)
+    place: str | None = None  # where, when stated: a place id from the lexicon (e.g. "jerusalem")
     evidence: str = ""  # the words that gave the ordinal away
+    ordinals: tuple[int, ...] = ()  # every count the text states, most stated first
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +85,7 @@ class AnalysedArticle:
     places: tuple[str, ...] = ()  # place ids or names, for clustering
     quotes: tuple[Quote, ...] = ()
     unknown_names: tuple[UnknownName, ...] = field(default_factory=tuple)
+    mentions: tuple[tuple[int, str], ...] = ()  # (offset in the analysed text, actor id)
 
     @property
     def id(self) -> str:
@@ -85,40 +103,131 @@ class AnalysisData:
     actors: tuple[Actor, ...]
     topics: tuple[Topic, ...]
     languages: tuple[str, ...]
-    actor_patterns: tuple[tuple[str, re.Pattern[str]], ...]  # (actor id, any of its names)
+    actor_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()  # unused since the table
+    table: PhraseTable | None = None  # every name, role, place and title, for one-pass lookup
+    lexicons: tuple[tuple[str, Lexicon], ...] = ()  # per language code
+
+    def lexicon(self, code: str) -> Lexicon:
+        """The lexicon of a language (an empty one when the language has none)."""
+        for known, lexicon in self.lexicons:
+            if known == code:
+                return lexicon
+        return load_lexicon(code)
 
 
 def prepare_analysis(
     actors: Sequence[Actor], topics: Sequence[Topic], languages: Sequence[str]
 ) -> AnalysisData:
     """Compile the matchers once per build."""
-    patterns = []
-    for actor in actors:
-        forms = {n for n in actor.names.values()}
-        for aliases in actor.aliases.values():
-            forms.update(aliases)
-        alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-        patterns.append((actor.id, re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")))
-    return AnalysisData(tuple(actors), tuple(topics), tuple(languages), tuple(patterns))
+    codes = tuple(dict.fromkeys([*languages, "en", "he"]))
+    lexicons = tuple((code, load_lexicon(code)) for code in codes)
+    table = build_phrase_table(actors, (lex for _, lex in lexicons))
+    return AnalysisData(tuple(actors), tuple(topics), tuple(languages), (), table, lexicons)
 
 
 def analyse_article(article: CleanArticle, data: AnalysisData) -> AnalysedArticle:
-    """Analyse one clean article (first version: language and actors by name)."""
-    text = "\n".join([article.title, article.subtitle or "", article.body_text])
+    """Analyse one clean article: actors, unknown people, visit, dates, quotes, places."""
+    parts = [article.title, article.subtitle or "", *(b.text for b in article.blocks)]
+    text, spans = _join(parts)
     language = article.meta.language or detect_language(text, data.languages or None)
-    counts: Counter[str] = Counter()
-    for actor_id, pattern in data.actor_patterns:
-        found = len(pattern.findall(text))
-        if found:
-            counts[actor_id] = found
-    mentions = tuple(
-        ActorMention(actor_id, count)
-        for actor_id, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    )
+    lexicon = data.lexicon(language)
+    table = data.table or build_phrase_table(data.actors, [lexicon])
+    tokens = tokenize(text)
+    matches = table.find(tokens, lexicon)
+    title_end = spans[0][1]
+    skip_before = title_end if _title_case(article.title) else 0
+    scanner = NameScanner(text, tokens, matches, lexicon, skip_before)
+    mentions = find_mentions(scanner)
+    sentences = sentence_spans(text)
+    lead_end = spans[1][1] if article.subtitle else (spans[2][1] if len(spans) > 2 else title_end)
+    visit = find_visit(text, tokens, matches, lexicon, sentences, title_end, lead_end)
+    unknown = find_unknown_names(scanner, sentences)
+    others = [tokens[first].start for first, _ in scanner.spans()]
+    others += [tokens[m.first].start for m in matches if all(e.kind == "title" for e in m.entries)]
+    quotes = find_quotes(text, spans[2:], tokens, mentions, lexicon, sentences, others)
+    counts = Counter(m.actor_id for m in mentions)
     return AnalysedArticle(
         clean=article,
         language=language,
-        actors=mentions,
-        visit=None,
+        actors=tuple(
+            ActorMention(actor_id, count)
+            for actor_id, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        ),
+        visit=None
+        if visit is None
+        else Visit(visit.ordinal, visit.status, visit.place, visit.evidence, visit.ordinals),
+        topics=rank_topics(text, language, data.topics),
         date=article.meta.date,
+        date_hints=find_date_hints(text, tokens, lexicon, article.updated),
+        places=_places(matches),
+        quotes=tuple(Quote(q.actor_id, q.text, q.block) for q in quotes),
+        unknown_names=tuple(UnknownName(u.name, u.count, u.example) for u in unknown),
+        mentions=tuple((tokens[m.first].start, m.actor_id) for m in mentions),
     )
+
+
+def _join(parts: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
+    """One text of title, sub-headline and blocks, with each part's (start, end)."""
+    spans, pieces, offset = [], [], 0
+    for part in parts:
+        spans.append((offset, offset + len(part)))
+        pieces.append(part)
+        offset += len(part) + 2
+    return "\n\n".join(pieces), spans
+
+
+def _title_case(title: str) -> bool:
+    """An English headline In Title Case says nothing about which words are names."""
+    words = [w for w in title.split() if w[:1].isalpha() and w.isascii()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) / len(words) > 0.6
+
+
+def _places(matches: Sequence[Match]) -> tuple[str, ...]:
+    """Place ids found, most frequent first (ties in text order): evidence for clustering."""
+    found: Counter[str] = Counter()
+    for match in matches:
+        for entry in match.entries:
+            if entry.kind == "place":
+                found[entry.value] += 1
+                break
+    return tuple(sorted(found, key=lambda p: -found[p]))
+
+
+def aggregate_unknown_names(analysed: Sequence[AnalysedArticle]) -> list[UnknownName]:
+    """Unknown people across articles, most mentioned first, for an editor to review."""
+    counts: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    for article in analysed:
+        for name in article.unknown_names:
+            counts[name.name] += name.count
+            examples.setdefault(name.name, name.example)
+    return [
+        UnknownName(name, count, examples[name])
+        for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def suggest_actors(analysed: Sequence[AnalysedArticle]) -> str:
+    """Draft actors.yaml entries for the unknown people, to paste after review."""
+    drafts = []
+    for name in aggregate_unknown_names(analysed):
+        language = detect_language(name.name)
+        words = name.name.split()
+        drafts.append(
+            {
+                "id": _slug(name.name),
+                "names": {language: name.name},
+                "aliases": {language: [name.name, *words[-1:]] if len(words) > 1 else [name.name]},
+                "roles": {},
+                "description": {language: f"TODO (seen {name.count} times, e.g.: {name.example})"},
+            }
+        )
+    return yaml.safe_dump(drafts, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _slug(name: str) -> str:
+    """An actor id: the Latin name in lower case, else a stable id from a hash to rename."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    if slug and name.isascii():
+        return slug
+    return "person-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]

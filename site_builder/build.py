@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,31 +49,53 @@ class StrictBuildError(Exception):
 def build_site(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     """Build the whole site from the inputs in ``options``."""
     started = time.perf_counter()
-    settings = _with_overrides(read_settings(options.content), options)
-    content = load_content(options.seeds, options.content)
+    clock = StageClock()
+    with clock("load"):
+        settings = _with_overrides(read_settings(options.content), options)
+        content = load_content(options.seeds, options.content)
     cache = BuildCache(options.cache)
-    analysis = prepare_analysis(content.actors, content.topics, settings.languages)
-    shared = fingerprint(content.actors, content.topics, settings.languages)
-    analysed, failures = process_articles(
-        content.articles, analysis, shared, cache, options.jobs, options.scheduler, progress
-    )
+    with clock("clean+analyse"):
+        analysis = prepare_analysis(content.actors, content.topics, settings.languages)
+        shared = fingerprint(content.actors, content.topics, settings.languages)
+        analysed, failures = process_articles(
+            content.articles, analysis, shared, cache, options.jobs, options.scheduler, progress
+        )
     errors = [p for p in [*content.problems, *failures] if p.kind == "error"]
     if options.strict and errors:
         raise StrictBuildError(errors)
-    stories = cluster_articles(analysed, settings.cluster)
-    library = build_library(settings, analysed, stories, content.actors, content.topics)
-    templates = fingerprint(code_version(), files_fingerprint(options.templates))
-    # Page fingerprints describe one output folder's files: one manifest per folder.
-    manifest_name = f"pages-{fingerprint(str(options.output.resolve()))[:16]}.pickle"
-    with staged_output(options.output) as staging:
-        rendered = render_site(
-            library, options.templates, staging, templates, options.output,
-            cache.load(manifest_name) or {},
-        )
-    cache.save(manifest_name, rendered.manifest)  # only now: the pages it lists are live
+    with clock("cluster"):
+        stories = cluster_articles(analysed, settings.cluster)
+    with clock("render"):
+        library = build_library(settings, analysed, stories, content.actors, content.topics)
+        templates = fingerprint(code_version(), files_fingerprint(options.templates))
+        # Page fingerprints describe one output folder's files: one manifest per folder.
+        manifest_name = f"pages-{fingerprint(str(options.output.resolve()))[:16]}.pickle"
+        with staged_output(options.output) as staging:
+            rendered = render_site(
+                library, options.templates, staging, templates, options.output,
+                cache.load(manifest_name) or {},
+            )
+        cache.save(manifest_name, rendered.manifest)  # only now: the pages it lists are live
     problems = [*content.problems, *failures]
-    report = _report(analysed, len(stories), rendered.written, problems, started, options.output, cache)
-    return dataclasses.replace(report, reused_pages=rendered.reused)
+    report = _report(
+        analysed, len(stories), rendered.written, problems, started, options.output, cache
+    )
+    return dataclasses.replace(report, reused_pages=rendered.reused, stage_seconds=clock.seconds)
+
+
+class StageClock:
+    """Wall time per stage, for the report and the benchmark."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
 def _with_overrides(settings: Settings, options: BuildOptions) -> Settings:

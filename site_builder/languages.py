@@ -17,7 +17,7 @@ class Language:
 
     code: str  # ISO 639-1 code, e.g. "he"
     name: str  # English name, e.g. "Hebrew"
-    native_name: str  # the language's own name for itself, e.g. "עברית" (from data)
+    native_name: str  # the language's own name for itself, in its own script
     direction: str  # "ltr" or "rtl"
     letters: str  # regex character class of its script's letters
     ui: Mapping[str, str]  # interface words, keyed as in data/languages.yaml

@@ -24,6 +24,7 @@ class BuildReport:
     unknown_names: tuple[tuple[str, int], ...] = field(default_factory=tuple)
     cached_articles: int = 0  # articles whose clean/analyse results came from the cache
     reused_pages: int = 0  # pages whose inputs had not changed since the last build
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
 
     @property
     def errors(self) -> tuple[Problem, ...]:

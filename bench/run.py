@@ -1,0 +1,99 @@
+"""The build benchmark: generated articles, full, incremental and no-change builds.
+
+    python bench/run.py [--sizes 1000 10000] [--jobs 0] [--out bench/results.json]
+
+For each size: generate the articles (bench/generate.py, deterministic),
+build them from scratch, rebuild with nothing changed, edit one article and
+rebuild.  Reports wall time, articles per second, peak memory (of the build
+process and its workers) and time per stage.  Each build runs in a fresh
+process, as a user's would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+
+BUILD_ONE = """
+import json, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, {project!r})
+from site_builder.build import BuildOptions, build_site
+root = Path({root!r})
+started = time.perf_counter()
+report = build_site(BuildOptions(root / "seeds", root / "content", (Path({templates!r}),),
+                                 root / "_site", root / "cache", jobs={jobs}))
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({{"seconds": time.perf_counter() - started, "articles": report.articles,
+                  "pages": report.pages, "stages": report.stage_seconds,
+                  "peak_mib": max(own, children) / 1024, "cached": report.cached_articles,
+                  "reused_pages": report.reused_pages, "errors": len(report.errors)}}))
+"""
+
+
+def build_once(root: Path, jobs: int) -> dict:
+    code = BUILD_ONE.format(project=str(PROJECT), root=str(root),
+                            templates=str(PROJECT / "templates"), jobs=jobs)
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    data["wall_seconds"] = time.perf_counter() - started
+    return data
+
+
+def bench_size(size: int, jobs: int, workdir: Path) -> dict:
+    sys.path.insert(0, str(HERE))
+    from generate import generate
+
+    root = workdir / f"n{size}"
+    generate(root, size)
+    full = build_once(root, jobs)
+    unchanged = build_once(root, jobs)
+    edited = sorted((root / "seeds").glob("*.txt"))[size // 2]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more sentence.\n",
+                      encoding="utf-8")
+    one_edit = build_once(root, jobs)
+    shutil.rmtree(root)
+    return {"articles": size, "full": full, "no_change": unchanged, "one_edit": one_edit}
+
+
+def show(result: dict) -> None:
+    full = result["full"]
+    stages = ", ".join(f"{k} {v:.2f}s" for k, v in full["stages"].items())
+    print(f"{result['articles']:>7} articles: full {full['wall_seconds']:.2f}s "
+          f"({result['articles'] / full['wall_seconds']:.0f} articles/s, {full['pages']} files, "
+          f"peak {full['peak_mib']:.0f} MiB) [{stages}]; "
+          f"no change {result['no_change']['wall_seconds']:.2f}s; "
+          f"one edit {result['one_edit']['wall_seconds']:.2f}s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--jobs", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None, help="also write the figures as JSON")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="digest-bench-") as workdir:
+        for size in args.sizes:
+            result = bench_size(size, args.jobs, Path(workdir))
+            show(result)
+            results.append(result)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
