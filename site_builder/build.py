@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .analyse import AnalysedArticle, prepare_analysis
-from .cache import BuildCache, code_version, files_fingerprint, fingerprint
+from .cache import BuildCache, code_version, files_fingerprint, fingerprint, tree_stamp
 from .cluster import cluster_articles
 from .library import build_library
 from .load import load_content
@@ -49,11 +49,20 @@ class StrictBuildError(Exception):
 def build_site(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     """Build the whole site from the inputs in ``options``."""
     started = time.perf_counter()
+    cache = BuildCache(options.cache)
+    stamp = fingerprint(
+        code_version(),
+        dataclasses.replace(options, output=options.output.resolve()),
+        tree_stamp([options.seeds, options.content, *options.templates]),
+    )
+    unchanged = _unchanged_since_last_build(cache, stamp, options.output)
+    if unchanged is not None:
+        return dataclasses.replace(unchanged, seconds=time.perf_counter() - started,
+                                   up_to_date=True)
     clock = StageClock()
     with clock("load"):
         settings = _with_overrides(read_settings(options.content), options)
         content = load_content(options.seeds, options.content)
-    cache = BuildCache(options.cache)
     with clock("clean+analyse"):
         analysis = prepare_analysis(content.actors, content.topics, settings.languages)
         shared = fingerprint(content.actors, content.topics, settings.languages)
@@ -80,7 +89,38 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     report = _report(
         analysed, len(stories), rendered.written, problems, started, options.output, cache
     )
-    return dataclasses.replace(report, reused_pages=rendered.reused, stage_seconds=clock.seconds)
+    report = dataclasses.replace(
+        report, reused_pages=rendered.reused, stage_seconds=clock.seconds
+    )
+    cache.save(LAST_BUILD, {"stamp": stamp, "output": _output_stamp(options.output),
+                            "report": report})
+    return report
+
+
+LAST_BUILD = "last-build.pickle"
+
+
+def _output_stamp(output: Path) -> tuple[int, int] | None:
+    """The site folder's identity: a swap (or a deletion) changes it."""
+    try:
+        stat = (output / "index.html").stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns)
+
+
+def _unchanged_since_last_build(
+    cache: BuildCache, stamp: str, output: Path
+) -> BuildReport | None:
+    """The last build's report if neither its inputs nor its output have changed since."""
+    last = cache.load(LAST_BUILD)
+    if not isinstance(last, dict) or last.get("stamp") != stamp:
+        return None
+    current = _output_stamp(output)
+    if current is None or current != last.get("output"):
+        return None
+    report = last.get("report")
+    return report if isinstance(report, BuildReport) else None
 
 
 class StageClock:

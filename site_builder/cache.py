@@ -90,3 +90,22 @@ class BuildCache:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def tree_stamp(folders: Iterable[Path]) -> str:
+    """A cheap hash of every file's path, size and modification time under ``folders``.
+
+    Used to skip a build whose inputs have not changed at all: reading stats
+    of ten thousand files takes milliseconds, reading their contents does not.
+    """
+    digest = hashlib.sha256()
+    for folder in folders:
+        digest.update(str(folder.resolve()).encode())
+        if not folder.is_dir():
+            continue
+        for directory, subdirs, files in sorted(os.walk(folder)):
+            subdirs.sort()
+            for name in sorted(files):
+                stat = os.stat(os.path.join(directory, name))
+                digest.update(f"{directory}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()

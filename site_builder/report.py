@@ -25,6 +25,7 @@ class BuildReport:
     cached_articles: int = 0  # articles whose clean/analyse results came from the cache
     reused_pages: int = 0  # pages whose inputs had not changed since the last build
     stage_seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
+    up_to_date: bool = False  # nothing had changed: the site was left as it was
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -39,6 +40,8 @@ class BuildReport:
         languages = ", ".join(f"{n} {code}" for code, n in sorted(self.articles_per_language.items()))
         removed = sum(self.removals_per_rule.values())
         rules = ", ".join(f"{rule} {n}" for rule, n in sorted(self.removals_per_rule.items()))
+        if self.up_to_date:
+            return f"Nothing changed since the last build: {self.output} is up to date ({self.seconds:.2f} s)."
         reused = ""
         if self.cached_articles or self.reused_pages:
             reused = f" ({self.cached_articles} articles and {self.reused_pages} pages unchanged)"

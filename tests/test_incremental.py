@@ -19,7 +19,9 @@ def test_an_edit_redoes_only_that_article_and_equals_a_full_build(tmp_path: Path
     cached = BuildOptions(seeds, CONTENT, (TEMPLATES,), tmp_path / "site", tmp_path / "cache")
     first = build_site(cached)
     assert first.cached_articles == 0
-    assert build_site(cached).cached_articles == first.articles  # nothing changed
+    assert build_site(cached).up_to_date  # nothing changed: nothing done
+    (seeds / "unrelated.tmp").write_text("not an article")  # the inputs' stamp changes
+    assert build_site(cached).cached_articles == first.articles
 
     edited = sorted(seeds.glob("*.txt"))[3]
     edited.write_text(edited.read_text(encoding="utf-8").replace(
@@ -42,3 +44,11 @@ def test_a_template_change_rebuilds_the_pages_that_use_it(tmp_path: Path) -> Non
     base.write_text(base.read_text(encoding="utf-8").replace("<footer", "<footer data-x=\"1\""))
     build_site(options)
     assert 'data-x="1"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_deleted_site_is_rebuilt_even_when_the_inputs_did_not_change(tmp_path: Path) -> None:
+    options = BuildOptions(SEEDS, CONTENT, (TEMPLATES,), tmp_path / "site", tmp_path / "cache")
+    build_site(options)
+    shutil.rmtree(tmp_path / "site")
+    report = build_site(options)
+    assert not report.up_to_date and (tmp_path / "site" / "index.html").is_file()
