@@ -7,8 +7,9 @@ other language) are computed here once, so page views only look things up.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .analyse import AnalysedArticle
 from .cluster import Story
@@ -33,6 +34,10 @@ class Library:
     articles_of_actor: Mapping[str, tuple[str, ...]]  # actor id -> article ids, story order
     stories_of_actor: Mapping[str, tuple[str, ...]]  # actor id -> story ids, digest order
     visit_order: tuple[int | None, ...]  # visit ordinals with stories, newest first, None last
+    stories_of_language: Mapping[str, tuple[str, ...]]  # language -> story ids, digest order
+    stories_of_visit: Mapping[int | None, tuple[str, ...]]  # visit -> story ids, digest order
+    stories_of_topic: Mapping[str, tuple[str, ...]]  # main topic -> story ids, digest order
+    stories_touching_topic: Mapping[str, tuple[str, ...]]  # secondary topic -> story ids
 
     def article_order(self) -> tuple[str, ...]:
         """All article ids, story by story in digest order."""
@@ -78,7 +83,22 @@ def build_library(
         articles_of_actor={k: tuple(v) for k, v in of_actor.items()},
         stories_of_actor={k: tuple(v) for k, v in stories_of_actor.items()},
         visit_order=tuple(dict.fromkeys(story_by_id[s].visit for s in order)),
+        stories_of_language=_group(
+            order, lambda s: sorted({by_id[a].language for a in story_by_id[s].article_ids})
+        ),
+        stories_of_visit=_group(order, lambda s: [story_by_id[s].visit]),
+        stories_of_topic=_group(order, lambda s: [story_by_id[s].topic] if story_by_id[s].topic else []),
+        stories_touching_topic=_group(order, lambda s: list(story_by_id[s].secondary_topics)),
     )
+
+
+def _group(order: Sequence[str], keys_of: Callable[[str], list[Any]]) -> dict[Any, tuple[str, ...]]:
+    """Story ids under each of their keys, keeping the digest order."""
+    groups: dict[Any, list[str]] = defaultdict(list)
+    for story_id in order:
+        for key in keys_of(story_id):
+            groups[key].append(story_id)
+    return {key: tuple(ids) for key, ids in groups.items()}
 
 
 def _digest_key(story: Story, articles: Mapping[str, AnalysedArticle]) -> tuple[object, ...]:

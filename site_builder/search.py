@@ -17,13 +17,15 @@ from . import urls
 from .languages import known_languages
 from .library import Library
 
-_WORD = re.compile(r"\w+(?:[\"'\u05f3\u05f4]\w+)*")
+_WORD = re.compile(r"\w+")
+_IN_WORD_QUOTES = re.compile(r"[\"'\u05f3\u05f4]")
 MIN_STEM = 2  # a prefix is stripped only if this many letters remain
 
 
-def words_of(text: str) -> list[str]:
-    """The searchable words of a text, lower-cased, quotes inside words dropped."""
-    return [re.sub(r"[\"'\u05f3\u05f4]", "", w).lower() for w in _WORD.findall(text)]
+def words_of(text: str) -> set[str]:
+    """The searchable words of a text: lower-cased, with quotes inside words (Hebrew
+    abbreviations, geresh) dropped, as the browser does with a query."""
+    return set(_WORD.findall(_IN_WORD_QUOTES.sub("", text.lower())))
 
 
 def stems(word: str, prefixes: tuple[str, ...]) -> set[str]:
@@ -38,12 +40,15 @@ def stems(word: str, prefixes: tuple[str, ...]) -> set[str]:
 def search_index_script(library: Library) -> str:
     """``window.DIGEST_SEARCH = {...}`` with documents, an inverted index and prefixes."""
     languages = known_languages()
+    prefixes = tuple(sorted(
+        {p for code in library.languages for p in languages[code].prefixes},
+        key=lambda p: (-len(p), p),
+    ))
     documents = []
-    index: dict[str, set[int]] = defaultdict(set)
+    postings: dict[str, set[int]] = defaultdict(set)
     for number, article_id in enumerate(library.article_order()):
         article = library.articles[article_id]
         clean = article.clean
-        prefixes = languages[article.language].prefixes if article.language in languages else ()
         documents.append(
             {
                 "u": urls.article_path(article_id),
@@ -52,21 +57,24 @@ def search_index_script(library: Library) -> str:
                 "s": clean.subtitle or "",
             }
         )
-        text = " ".join([clean.title, clean.subtitle or "", clean.body_text])
-        for name_id in article.actor_ids:
-            actor = library.actors.get(name_id)
-            if actor:
-                text += " " + " ".join(actor.names.values())
-        for word in set(words_of(text)):
-            for form in stems(word, prefixes):
-                index[form].add(number)
+        names = [
+            name
+            for actor_id in article.actor_ids
+            if actor_id in library.actors
+            for name in library.actors[actor_id].names.values()
+        ]
+        text = " ".join([clean.title, clean.subtitle or "", clean.body_text, *names])
+        for word in words_of(text):
+            postings[word].add(number)
+    # Prefixes are stripped once per distinct word, not once per occurrence.
+    index: dict[str, set[int]] = defaultdict(set)
+    for word, numbers in postings.items():
+        for form in stems(word, prefixes):
+            index[form] |= numbers
     data = {
         "documents": documents,
-        "index": {word: sorted(ids) for word, ids in sorted(index.items())},
-        "prefixes": sorted(
-            {p for code in library.languages for p in languages[code].prefixes},
-            key=lambda p: (-len(p), p),
-        ),
+        "index": {word: sorted(numbers) for word, numbers in sorted(index.items())},
+        "prefixes": list(prefixes),
         "minStem": MIN_STEM,
     }
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -31,12 +31,21 @@ class SettingsError(Exception):
 class ClusterSettings:
     """Weights and thresholds of the story clustering (see cluster.py)."""
 
-    actor_weight: float = 1.0  # weight of shared actors (IDF-weighted Jaccard)
+    actor_weight: float = 1.0  # weight of shared actors (IDF-weighted overlap)
     weekday_weight: float = 0.3  # weight of a shared weekday hint
     place_weight: float = 0.3  # weight of shared places
     text_weight: float = 1.0  # weight of within-language TF-IDF cosine similarity
     topic_weight: float = 0.5  # weight of a shared main topic
     join_threshold: float = 0.55  # minimum score for an article to join a story
+    number_weight: float = 0.2  # weight of shared numbers written in digits (IDF-weighted)
+    date_weight: float = 0.2  # weight of publication dates close together
+    max_date_gap_days: float = 7.0  # dated articles further apart than this never join
+    evidence_smoothing: float = 1.0  # added to each overlap's denominator: one rare shared item is weak
+    topic_depth: float = 3  # how many of an article's top topics count as its topics
+    text_terms: float = 150  # TF-IDF terms kept per article
+    block_keys: float = 8  # rarest features of an article used to look up candidate stories
+    max_postings: float = 100  # a feature held by more stories than this is too common to block on
+    max_candidates: float = 8  # candidate stories scored in full per article
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,7 @@ class Settings:
     languages: tuple[str, ...] = ("en", "he")  # site languages, in display order
     default_language: str = "en"  # language of the digest page's interface
     base_url: str | None = None  # absolute URL the site is published under, if any
+    page_size: int = 25  # stories per page on the digest and index pages
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
     extra: dict[str, Any] = field(default_factory=dict)  # free-form user data for templates
 
@@ -109,6 +119,12 @@ def settings_from_mapping(data: Any, path: str = SETTINGS_FILE) -> Settings:
             errors.append("base_url: an absolute http(s) URL such as https://example.org/digest/")
         else:
             values["base_url"] = base if base.endswith("/") else base + "/"
+    if "page_size" in data:
+        size = data["page_size"]
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            errors.append("page_size: a whole number of at least 1")
+        else:
+            values["page_size"] = size
     if "cluster" in data:
         values["cluster"] = _cluster_settings(data["cluster"], errors)
     if "extra" in data:

@@ -8,8 +8,6 @@ Links always end in a file name (``index.html``), never in a folder.
 
 from __future__ import annotations
 
-import posixpath
-
 DIGEST = "index.html"
 ACTORS_INDEX = "actors/index.html"
 TOPICS_INDEX = "topics/index.html"
@@ -56,17 +54,30 @@ def actor_feed_path(actor_id: str) -> str:
     return f"feeds/actors/{actor_id}.xml"
 
 
+def paged_path(first_page: str, number: int) -> str:
+    """Page ``number`` of a paged list: ``x.html``, then ``x/2.html``, ``x/3.html``..."""
+    if number == 1:
+        return first_page
+    return f"{first_page.removesuffix('.html')}/{number}.html"
+
+
 def relative_url(from_page: str, to_path: str) -> str:
     """The link from the page at ``from_page`` to ``to_path`` (both relative to the site root).
 
-    A fragment (``#id``) on ``to_path`` is kept.
+    A fragment (``#id``) on ``to_path`` is kept.  Pages in the same folder
+    link by file name; otherwise the link climbs to the root and descends,
+    which is as valid as the shortest path and cheap enough to call for
+    every link of a large site.
     """
     target, hash_mark, fragment = to_path.partition("#")
     if not target:
         return f"#{fragment}"
-    start = posixpath.dirname(from_page) or "."
-    link = posixpath.relpath(target, start)
-    return f"{link}{hash_mark}{fragment}"
+    from_folder, _, _ = from_page.rpartition("/")
+    to_folder, _, name = target.rpartition("/")
+    if from_folder == to_folder:
+        return f"{name}{hash_mark}{fragment}"
+    up = "../" * (from_folder.count("/") + 1) if from_folder else ""
+    return f"{up}{target}{hash_mark}{fragment}"
 
 
 def absolute_url(base_url: str, to_path: str) -> str:

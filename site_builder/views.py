@@ -86,6 +86,42 @@ class QuoteView:
 
 
 @dataclass(frozen=True, slots=True)
+class Pager:
+    """Where a page of a paged list stands, and links to its neighbours."""
+
+    number: int  # this page, from 1
+    count: int  # pages in all
+    previous: str | None  # site-root path of the previous page
+    next: str | None
+    pages: tuple[tuple[int, str | None], ...]  # (number, path) to show; path None: a gap
+
+
+def page_count(items: int, size: int) -> int:
+    return max(1, -(-items // size))
+
+
+def pager(first_page: str, number: int, count: int, window: int = 2) -> Pager:
+    shown = sorted({1, count, *range(max(1, number - window), min(count, number + window) + 1)})
+    pages: list[tuple[int, str | None]] = []
+    for index, n in enumerate(shown):
+        if index and n - shown[index - 1] > 1:
+            pages.append((0, None))
+        pages.append((n, urls.paged_path(first_page, n)))
+    return Pager(
+        number=number,
+        count=count,
+        previous=urls.paged_path(first_page, number - 1) if number > 1 else None,
+        next=urls.paged_path(first_page, number + 1) if number < count else None,
+        pages=tuple(pages),
+    )
+
+
+def page_slice(library: Library, items: Sequence[Any], number: int) -> Sequence[Any]:
+    size = library.settings.page_size
+    return items[(number - 1) * size : number * size]
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """What every page needs: where it is, its language, and the site-wide navigation."""
 
@@ -261,13 +297,20 @@ def _grouped_by_visit(library: Library, story_ids: Sequence[str], lang: str) -> 
     return groups
 
 
-def digest_context(library: Library) -> dict[str, Any]:
+def digest_pages(library: Library) -> int:
+    return page_count(len(library.story_order), library.settings.page_size)
+
+
+def digest_context(library: Library, number: int = 1) -> dict[str, Any]:
     lang = library.settings.default_language
-    page = page_frame(library, urls.DIGEST, lang, library.settings.site_title(lang))
+    path = urls.paged_path(urls.DIGEST, number)
+    page = page_frame(library, path, lang, library.settings.site_title(lang))
+    story_ids = page_slice(library, library.story_order, number)
     return {
         "page": page,
-        "description": library.settings.description.get(lang, ""),
-        "groups": _grouped_by_visit(library, library.story_order, lang),
+        "description": library.settings.description.get(lang, "") if number == 1 else "",
+        "groups": _grouped_by_visit(library, story_ids, lang),
+        "pager": pager(urls.DIGEST, number, digest_pages(library)),
     }
 
 
@@ -431,40 +474,50 @@ def _first_per_language(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str
     return sorted(seen.items())
 
 
-def language_context(library: Library, code: str) -> dict[str, Any]:
+def language_pages(library: Library, code: str) -> int:
+    stories = library.stories_of_language.get(code, ())
+    return page_count(len(stories), library.settings.page_size)
+
+
+def language_context(library: Library, code: str, number: int = 1) -> dict[str, Any]:
     language = library.languages[code]
+    first = urls.language_path(code)
     page = page_frame(
         library,
-        urls.language_path(code),
+        urls.paged_path(first, number),
         code,
         language.ui["language_page"],
         feeds=[(urls.language_feed_path(code), language.ui["feed"])],
-        translations=[(c, urls.language_path(c)) for c in library.languages if c != code],
+        translations=[(c, urls.language_path(c)) for c in library.languages if c != code]
+        if number == 1
+        else [],
     )
-    ids = set(library.articles_of_language.get(code, ()))
+    story_ids = library.stories_of_language.get(code, ())
     stories = []
-    for story_id in library.story_order:
+    for story_id in page_slice(library, story_ids, number):
         story = library.stories[story_id]
-        members = [a for a in story.article_ids if a in ids]
-        if members:
-            stories.append(
-                {
-                    "card": story_card(library, story, code),
-                    "articles": [
-                        article_card(library, library.articles[a], code) for a in members
-                    ],
-                }
-            )
-    return {"page": page, "stories": stories}
+        members = [a for a in story.article_ids if library.articles[a].language == code]
+        stories.append(
+            {
+                "card": story_card(library, story, code),
+                "articles": [article_card(library, library.articles[a], code) for a in members],
+            }
+        )
+    return {
+        "page": page,
+        "stories": stories,
+        "pager": pager(first, number, language_pages(library, code)),
+    }
 
 
-def actor_context(library: Library, actor_id: str) -> dict[str, Any]:
+def actor_context(library: Library, actor_id: str, number: int = 1) -> dict[str, Any]:
     lang = library.settings.default_language
     actor = library.actors[actor_id]
     name = actor_name(library, actor_id, lang)
     ui = language_of(library, lang).ui
+    first = urls.actor_path(actor_id)
     page = page_frame(
-        library, urls.actor_path(actor_id), lang, name.text,
+        library, urls.paged_path(first, number), lang, name.text,
         feeds=[(urls.actor_feed_path(actor_id), f"{ui['feed']}: {name.text}")],
     )
     names = [
@@ -482,6 +535,10 @@ def actor_context(library: Library, actor_id: str) -> dict[str, Any]:
         for other in library.articles[article_id].actor_ids:
             if other != actor_id and other in library.actors:
                 together[other] += 1
+    story_ids = library.stories_of_actor.get(actor_id, ())
+    page_stories = page_slice(library, story_ids, number)
+    page_articles = [a for s in page_stories for a in library.stories[s].article_ids
+                     if actor_id in library.articles[a].actor_ids]
     return {
         "page": page,
         "actor": {
@@ -489,18 +546,22 @@ def actor_context(library: Library, actor_id: str) -> dict[str, Any]:
             "names": names,
             "roles": roles,
             "description": actor.description.get(lang),
+            "article_count": len(article_ids),
         },
-        "stories": [
-            story_card(library, library.stories[s], lang)
-            for s in library.stories_of_actor.get(actor_id, ())
-        ],
-        "articles": [article_card(library, library.articles[a], lang) for a in article_ids],
-        "quotes": _quotes(library, article_ids, lang, actor_id=actor_id),
+        "stories": [story_card(library, library.stories[s], lang) for s in page_stories],
+        "quotes": _quotes(library, page_articles, lang, actor_id=actor_id),
         "met_with": [
             {"link": actor_link(library, other, lang), "count": n}
             for other, n in sorted(together.items(), key=lambda item: (-item[1], item[0]))[:8]
-        ],
+        ]
+        if number == 1
+        else [],
+        "pager": pager(first, number, page_count(len(story_ids), library.settings.page_size)),
     }
+
+
+def actor_pages(library: Library, actor_id: str) -> int:
+    return page_count(len(library.stories_of_actor.get(actor_id, ())), library.settings.page_size)
 
 
 def actors_index_context(library: Library) -> dict[str, Any]:
@@ -523,55 +584,71 @@ def actors_index_context(library: Library) -> dict[str, Any]:
     return {"page": page, "actors": rows}
 
 
-def topic_context(library: Library, topic_id: str) -> dict[str, Any]:
+def topic_context(library: Library, topic_id: str, number: int = 1) -> dict[str, Any]:
     lang = library.settings.default_language
     link = topic_link(library, topic_id, lang)
     assert link is not None
-    page = page_frame(library, urls.topic_path(topic_id), lang, link.label.text)
-    main = [s for s in library.story_order if library.stories[s].topic == topic_id]
-    secondary = [
-        s for s in library.story_order if topic_id in library.stories[s].secondary_topics
-    ]
+    first = urls.topic_path(topic_id)
+    page = page_frame(library, urls.paged_path(first, number), lang, link.label.text)
+    main = library.stories_of_topic.get(topic_id, ())
+    also = library.stories_touching_topic.get(topic_id, ())
     return {
         "page": page,
         "topic": link,
-        "stories": [story_card(library, library.stories[s], lang) for s in main],
-        "also": [story_card(library, library.stories[s], lang) for s in secondary],
+        "stories": [story_card(library, library.stories[s], lang)
+                    for s in page_slice(library, main, number)],
+        "also": [story_card(library, library.stories[s], lang)
+                 for s in also[: library.settings.page_size]]
+        if number == 1
+        else [],
+        "pager": pager(first, number, topic_pages(library, topic_id)),
     }
+
+
+def topic_pages(library: Library, topic_id: str) -> int:
+    return page_count(len(library.stories_of_topic.get(topic_id, ())), library.settings.page_size)
 
 
 def topics_index_context(library: Library) -> dict[str, Any]:
     lang = library.settings.default_language
     ui = language_of(library, lang).ui
     page = page_frame(library, urls.TOPICS_INDEX, lang, ui["topics"])
-    counts = Counter(s.topic for s in library.stories.values() if s.topic)
     rows = [
-        {"link": topic_link(library, topic_id, lang), "stories": counts.get(topic_id, 0)}
+        {"link": topic_link(library, topic_id, lang),
+         "stories": len(library.stories_of_topic.get(topic_id, ()))}
         for topic_id in sorted(library.topics)
     ]
     return {"page": page, "topics": rows}
 
 
-def visit_context(library: Library, ordinal: int | None) -> dict[str, Any]:
+def visit_context(library: Library, ordinal: int | None, number: int = 1) -> dict[str, Any]:
     lang = library.settings.default_language
     link = visit_link(library, ordinal, lang)
-    page = page_frame(library, urls.visit_path(ordinal), lang, link.label.text)
-    story_ids = [s for s in library.story_order if library.stories[s].visit == ordinal]
+    first = urls.visit_path(ordinal)
+    page = page_frame(library, urls.paged_path(first, number), lang, link.label.text)
+    story_ids = library.stories_of_visit.get(ordinal, ())
     return {
         "page": page,
         "visit": link,
-        "stories": [story_card(library, library.stories[s], lang) for s in story_ids],
+        "stories": [story_card(library, library.stories[s], lang)
+                    for s in page_slice(library, story_ids, number)],
+        "pager": pager(first, number, visit_pages(library, ordinal)),
     }
+
+
+def visit_pages(library: Library, ordinal: int | None) -> int:
+    return page_count(len(library.stories_of_visit.get(ordinal, ())), library.settings.page_size)
 
 
 def visits_index_context(library: Library) -> dict[str, Any]:
     lang = library.settings.default_language
     ui = language_of(library, lang).ui
     page = page_frame(library, urls.VISITS_INDEX, lang, ui["visits"])
-    rows = []
-    for ordinal in library.visit_order:
-        story_ids = [s for s in library.story_order if library.stories[s].visit == ordinal]
-        rows.append({"link": visit_link(library, ordinal, lang), "stories": len(story_ids)})
+    rows = [
+        {"link": visit_link(library, ordinal, lang),
+         "stories": len(library.stories_of_visit.get(ordinal, ()))}
+        for ordinal in library.visit_order
+    ]
     return {"page": page, "visits": rows}
 
 

@@ -113,3 +113,17 @@ def test_markup_in_any_text_field_is_escaped(mini_site) -> None:
         html = page.read_text(encoding="utf-8")
         assert "<script>alert" not in html, page
         assert "<img src=x" not in html, page
+
+
+def test_long_lists_are_paged_and_every_page_links_to_its_neighbours(mini_site) -> None:
+    settings = (CONTENT / "site.yaml").read_text("utf-8") + "\npage_size: 1\n"
+    ordinals = ["first", "second", "third", "fourth"]
+    files = {f"seeds/s{i}.txt": f"Kerry visit {i}\nJohn Kerry arrived for his {o} visit "
+             "to the region since taking office." for i, o in enumerate(ordinals)}
+    report, site = mini_site({**files, "content/site.yaml": settings})
+    assert report.stories >= 2
+    assert (site / "index" / "2.html").is_file()
+    second = (site / "index" / "2.html").read_text(encoding="utf-8")
+    assert 'href="../index.html" rel="prev"' in second
+    assert (site / "actors" / "john-kerry" / "2.html").is_file()
+    assert check_links(site) == []

@@ -12,9 +12,11 @@
   var messages = JSON.parse(document.getElementById("search-messages").textContent);
   document.documentElement.classList.add("js-search");
 
+  // The same rule as site_builder/search.py words_of(): quotes inside words
+  // (Hebrew abbreviations, geresh) are dropped, then runs of letters are words.
   function words(text) {
-    var found = text.toLowerCase().match(/[\p{L}\p{N}_]+(?:["'\u05f3\u05f4][\p{L}\p{N}_]+)*/gu) || [];
-    return found.map(function (w) { return w.replace(/["'\u05f3\u05f4]/g, ""); });
+    var plain = text.toLowerCase().replace(/["'\u05f3\u05f4]/g, "");
+    return plain.match(/[\p{L}\p{M}\p{N}_]+/gu) || [];
   }
 
   function forms(word) {
