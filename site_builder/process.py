@@ -110,7 +110,8 @@ def _run(
         yield from run_on_dask(scheduler, todo, data)
         return
     workers = jobs or os.cpu_count() or 1
-    if workers == 1 or len(todo) < PARALLEL_FROM:
+    # Asked for by number, workers are used; chosen automatically, only when worth it.
+    if workers == 1 or (jobs == 0 and len(todo) < PARALLEL_FROM):
         for raw in todo:
             yield clean_and_analyse(raw, data)
         return

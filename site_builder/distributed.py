@@ -1,0 +1,38 @@
+"""Running the per-article stages on a Dask cluster (``--scheduler ADDRESS``).
+
+For collections that outgrow one machine.  Articles go to the workers in
+batches; results come back in input order, so the site is the same as a
+local build.  Needs ``pip install .[dask]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from .analyse import AnalysedArticle, AnalysisData
+from .load import RawArticle
+from .process import ArticleFailure, clean_and_analyse
+
+BATCH = 200  # articles per Dask task: large enough to amortise scheduling
+
+
+def clean_and_analyse_batch(
+    raws: Sequence[RawArticle], data: AnalysisData
+) -> list[AnalysedArticle | ArticleFailure]:
+    return [clean_and_analyse(raw, data) for raw in raws]
+
+
+def run_on_dask(
+    address: str, todo: Sequence[RawArticle], data: AnalysisData
+) -> Iterator[AnalysedArticle | ArticleFailure]:
+    """Results for ``todo``, in order, computed by the cluster at ``address``."""
+    try:
+        from dask.distributed import Client
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise RuntimeError("--scheduler needs Dask: pip install '.[dask]'") from exc
+    batches = [list(todo[i : i + BATCH]) for i in range(0, len(todo), BATCH)]
+    with Client(address) as client:
+        shared = client.scatter(data, broadcast=True)
+        futures = client.map(clean_and_analyse_batch, batches, data=shared, pure=False)
+        for future in futures:
+            yield from future.result()
