@@ -24,6 +24,8 @@ from .languages import Language, known_languages
 from .library import Library
 
 FEED_SIZE = 50  # entries per Atom feed
+CARD_ARTICLES = 6  # articles listed in a story's card; the story page lists them all
+OTHER_LANGUAGE_ARTICLES = 8  # articles listed per other language on an article page
 EPOCH = "1970-01-01T00:00:00Z"  # the "updated" of undated entries: fixed, so builds repeat
 
 
@@ -76,13 +78,8 @@ class StoryCard:
     languages: tuple[str, ...]  # language names
     sources: tuple[str, ...]
     actors: tuple[Link, ...]
-    articles: tuple[ArticleCard, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteView:
-    text: Text
-    article: Link
+    articles: tuple[ArticleCard, ...]  # the first few; the story page has them all
+    more_articles: str | None  # "3 more articles in this story", when there are more
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +279,10 @@ def story_card(library: Library, story: Story, lang: str, max_actors: int = 6) -
         ),
         sources=tuple(sorted({m.clean.meta.source for m in members if m.clean.meta.source})),
         actors=tuple(actor_link(library, a, lang) for a in top_actors),
-        articles=tuple(article_card(library, m, lang) for m in members),
+        articles=tuple(article_card(library, m, lang) for m in members[:CARD_ARTICLES]),
+        more_articles=page_language.ui["more_articles"].format(n=len(members) - CARD_ARTICLES)
+        if len(members) > CARD_ARTICLES
+        else None,
     )
 
 
@@ -415,7 +415,7 @@ def article_context(library: Library, article_id: str) -> dict[str, Any]:
                     article_card(library, library.articles[a], code)
                     for a in story.article_ids
                     if library.articles[a].language == other_code
-                ],
+                ][:OTHER_LANGUAGE_ARTICLES],
             }
         )
     clean = article.clean
