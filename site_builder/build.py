@@ -82,7 +82,7 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         with staged_output(options.output) as staging:
             rendered = render_site(
                 library, options.templates, staging, templates, options.output,
-                cache.load(manifest_name) or {},
+                cache.load(manifest_name) or {}, options.jobs,
             )
         cache.save(manifest_name, rendered.manifest)  # only now: the pages it lists are live
     problems = [*content.problems, *failures]

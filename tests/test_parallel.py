@@ -22,7 +22,7 @@ def serial_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return output
 
 
-def test_worker_processes_give_the_same_site_as_a_serial_build(
+def test_worker_processes_for_articles_and_pages_give_the_same_site_as_a_serial_build(
     serial_site: Path, tmp_path: Path
 ) -> None:
     build_site(BuildOptions(SEEDS, CONTENT, (TEMPLATES,), tmp_path / "site", jobs=2))
@@ -42,3 +42,4 @@ def test_a_dask_cluster_gives_the_same_site_as_a_local_build(
     assert not report.errors
     assert _files(tmp_path / "site") == _files(serial_site)
     shutil.rmtree(tmp_path / "site")
+
