@@ -73,7 +73,9 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     if options.strict and errors:
         raise StrictBuildError(errors)
     with clock("cluster"):
-        stories = cluster_articles(analysed, settings.cluster)
+        stories = cluster_articles(
+            analysed, settings.cluster, topics=content.topics, actors=content.actors
+        )
     with clock("render"):
         library = build_library(settings, analysed, stories, content.actors, content.topics)
         templates = fingerprint(code_version(), files_fingerprint(options.templates))

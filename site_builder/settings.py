@@ -40,7 +40,7 @@ class ClusterSettings:
     number_weight: float = 0.2  # weight of shared numbers written in digits (IDF-weighted)
     date_weight: float = 0.2  # weight of publication dates close together
     max_date_gap_days: float = 7.0  # dated articles further apart than this never join
-    evidence_smoothing: float = 1.0  # added to each overlap's denominator: one rare shared item is weak
+    evidence_smoothing: float = 1.0  # added to each overlap's denominator: one shared item is weak
     topic_depth: float = 3  # how many of an article's top topics count as its topics
     text_terms: float = 150  # TF-IDF terms kept per article
     block_keys: float = 8  # rarest features of an article used to look up candidate stories

@@ -1,18 +1,116 @@
-"""Topic detection from per-language keyword lists (content/topics.yaml)."""
+"""Topic detection from per-language keyword lists (content/topics.yaml).
+
+A keyword matches whole words, case-insensitively; a trailing ``*`` matches
+any word ending (``settlement*``, a Hebrew stem).  Languages with one-letter
+prefixes (Hebrew) let a keyword stand after up to ``max_prefixes`` of them;
+the prefixes are data in ``data/lexicons/topics-<lang>.yaml``.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
 
 from .load import Topic
 
+# Hebrew geresh and gershayim, and typographic quotes, written as the ASCII marks keywords use.
+_QUOTE_MARKS = {
+    "\u05f4": '"',
+    "\u05f3": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2019": "'",
+    "\u2018": "'",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """What topic matching and text similarity need to know about a language."""
+
+    prefixes: tuple[str, ...]  # one-letter prefixes that may stand before a word
+    max_prefixes: int  # how many of them may stand in a row
+    stopwords: frozenset[str]  # words that carry no evidence
+
+
+@cache
+def language_lexicon(language: str) -> Lexicon:
+    """The lexicon of ``language``; an unknown language has no prefixes and no stopwords."""
+    try:
+        path = resources.files("site_builder").joinpath(f"data/lexicons/topics-{language}.yaml")
+        data = yaml.safe_load(path.read_text("utf-8")) or {}
+    except (FileNotFoundError, OSError):
+        data = {}
+    return Lexicon(
+        prefixes=tuple(str(p) for p in data.get("prefixes") or ()),
+        max_prefixes=int(data.get("max_prefixes") or 0),
+        stopwords=frozenset(str(w).lower() for w in data.get("stopwords") or ()),
+    )
+
+
+def normalise_marks(text: str) -> str:
+    """Quote marks in one form, so keywords such as an abbreviation with gershayim match."""
+    for mark, plain in _QUOTE_MARKS.items():  # str.replace is far faster than str.translate
+        if mark in text:
+            text = text.replace(mark, plain)
+    return text
+
+
+def _keyword_body(keyword: str) -> str:
+    word = normalise_marks(keyword.strip()).lower()
+    stem = word.endswith("*")
+    body = r"\s+".join(re.escape(part) for part in word.rstrip("*").split())
+    return body + r"\w*" if stem else body
+
+
+@cache
+def _compiled(
+    language: str, keyword_sets: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """One pattern for every topic of a language: a named group per topic, prefixes factored out."""
+    lexicon = language_lexicon(language)
+    prefix = ""
+    if lexicon.prefixes and lexicon.max_prefixes:
+        letters = "".join(re.escape(p) for p in lexicon.prefixes)
+        prefix = f"[{letters}]{{0,{lexicon.max_prefixes}}}"
+    groups: list[str] = []
+    topic_ids: list[str] = []
+    for topic_id, keywords in keyword_sets:
+        words = sorted({k for k in keywords if k.strip().rstrip("*").strip()}, key=len)[::-1]
+        if words:
+            groups.append(f"(?P<t{len(topic_ids)}>{'|'.join(_keyword_body(k) for k in words)})")
+            topic_ids.append(topic_id)
+    if not groups:
+        return re.compile(r"(?!)"), ()
+    return re.compile(rf"(?<!\w){prefix}(?:{'|'.join(groups)})(?!\w)"), tuple(topic_ids)
+
 
 def rank_topics(text: str, language: str, topics: Sequence[Topic]) -> tuple[str, ...]:
-    """Topic ids whose keywords occur in ``text``, most hits first (ties by id)."""
-    lowered = text.lower()
-    scores = []
-    for topic in topics:
-        hits = sum(lowered.count(k.lower()) for k in topic.keywords.get(language, ()))
-        if hits:
-            scores.append((-hits, topic.id))
-    return tuple(topic_id for _, topic_id in sorted(scores))
+    """Topic ids whose keywords occur in ``text``, most hits first (ties by id).
+
+    A topic's score is its number of keyword hits plus the number of distinct
+    keywords hit, so a topic named in several ways outranks one word repeated.
+    """
+    keyword_sets = tuple((t.id, tuple(t.keywords.get(language, ()))) for t in topics)
+    pattern, topic_ids = _compiled(language, keyword_sets)
+    hits: dict[str, list[str]] = {}
+    for match in pattern.finditer(normalise_marks(text).lower()):
+        group = match.lastgroup
+        if group is not None:
+            hits.setdefault(topic_ids[int(group[1:])], []).append(match.group(group))
+    scores = sorted((-(len(found) + len(set(found))), topic_id) for topic_id, found in hits.items())
+    return tuple(topic_id for _, topic_id in scores)
+
+
+def topic_terms(text: str, language: str, topic: Topic) -> tuple[str, ...]:
+    """The words of ``text`` that made it about ``topic``, as written, in order of first use."""
+    pattern, topic_ids = _compiled(language, ((topic.id, tuple(topic.keywords.get(language, ()))),))
+    if not topic_ids:
+        return ()
+    found = (m.group(0) for m in pattern.finditer(normalise_marks(text).lower()))
+    return tuple(dict.fromkeys(found))

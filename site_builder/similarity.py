@@ -1,0 +1,133 @@
+"""Sparse TF-IDF vectors and an inverted index: the scalable parts of clustering.
+
+Plain dictionaries, no numpy: an article has a few dozen terms, so sparse
+dot products over the shorter vector are cheap, and candidate stories come
+from posting lists instead of comparing every pair.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from sys import intern
+
+from .topics import language_lexicon, normalise_marks
+
+_WORD = re.compile(r"[^\W\d_]+(?:['\"][^\W\d_]+)*")  # letters; an inner quote stays (mo"m)
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,:]\d+)*(?![\w])")
+
+
+def tokens(text: str, language: str) -> list[str]:
+    """Lower-case words of at least two letters, stopwords out (abbreviations keep their mark)."""
+    stop = language_lexicon(language).stopwords
+    words = _WORD.findall(normalise_marks(text).lower())
+    return [intern(w) for w in words if w not in stop and len(w) > 1]
+
+
+def strip_prefixes(documents: Sequence[list[str]], language: str) -> list[list[str]]:
+    """Words written with one-letter prefixes (Hebrew) become the bare word, if that occurs too.
+
+    Only a bare form seen somewhere in the collection is trusted, so a word
+    that merely starts with a prefix letter keeps its first letter.
+    """
+    lexicon = language_lexicon(language)
+    if not lexicon.prefixes or not lexicon.max_prefixes:
+        return [list(doc) for doc in documents]
+    vocabulary = {word for doc in documents for word in doc}
+    prefixes = set(lexicon.prefixes)
+    cache: dict[str, str] = {}
+
+    def bare(word: str) -> str:
+        if word not in cache:
+            found = word
+            for _ in range(lexicon.max_prefixes):
+                if len(found) > 3 and found[0] in prefixes and found[1:] in vocabulary:
+                    found = found[1:]
+                else:
+                    break
+            cache[word] = found
+        return cache[word]
+
+    return [[bare(word) for word in doc] for doc in documents]
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers written in digits, at least two characters long: language-independent evidence."""
+    found = set()
+    for match in _NUMBER.findall(text):
+        value = match.rstrip(".,:")
+        if len(value) >= 2 and ":" not in value:  # a clock time is not evidence across stories
+            found.add(value)
+    return found
+
+
+def inverse_document_frequency(document_frequency: int, documents: int) -> float:
+    """ln((N + 1) / df): a feature every document has counts (almost) nothing."""
+    return math.log((documents + 1) / max(document_frequency, 1))
+
+
+def tfidf_vectors(
+    documents: Sequence[Sequence[str]], max_terms: int
+) -> tuple[list[dict[str, float]], dict[str, int]]:
+    """L2-normalised TF-IDF vectors of token lists (one language), each cut to its top terms."""
+    counts = [Counter(doc) for doc in documents]
+    frequency: Counter[str] = Counter()
+    for count in counts:
+        frequency.update(count.keys())
+    total = len(documents)
+    idf = {term: inverse_document_frequency(df, total) for term, df in frequency.items()}
+    vectors = []
+    for count in counts:
+        terms = [(t, c) for t, c in count.items() if idf[t] > 0]
+        if len(terms) > max_terms:
+            # Keep the words the article repeats, not its rarest: in a small collection the
+            # rarest are the words no other article shares, and the cut would hide the overlap.
+            terms = sorted(terms, key=lambda item: (-item[1], -idf[item[0]], item[0]))[:max_terms]
+        weights = {t: (1.0 + math.log(c)) * idf[t] for t, c in terms}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        vectors.append({t: w / norm for t, w in weights.items()} if norm else {})
+    return vectors, dict(frequency)
+
+
+def dot(first: Mapping[str, float], second: Mapping[str, float]) -> float:
+    """Sparse dot product over the shared terms.
+
+    ``fsum`` is exact, so the result does not depend on the (hash-seeded) order
+    in which the set intersection yields the terms.
+    """
+    return math.fsum([first[t] * second[t] for t in first.keys() & second.keys()])
+
+
+class InvertedIndex:
+    """Posting lists from a feature key to the groups that hold it, for candidate search."""
+
+    __slots__ = ("_postings",)
+
+    def __init__(self) -> None:
+        self._postings: dict[str, list[int]] = {}
+
+    def add(self, group: int, keys: Iterable[str]) -> None:
+        """Index ``group`` under ``keys``; the caller passes each (group, key) pair once."""
+        for key in keys:
+            self._postings.setdefault(key, []).append(group)
+
+    def candidates(
+        self, keys: Iterable[tuple[str, float]], max_postings: int, limit: int
+    ) -> list[int]:
+        """Groups sharing the most weight of keys (rarer keys weigh more), best first.
+
+        ``keys`` are (key, weight) pairs.  A key held by more than ``max_postings``
+        groups is too common to tell stories apart and is skipped, which keeps the
+        search linear; ties go to the lower group number.
+        """
+        hits: dict[int, float] = {}
+        for key, weight in keys:
+            posting = self._postings.get(key)
+            if posting and len(posting) <= max_postings:
+                for group in posting:
+                    hits[group] = hits.get(group, 0.0) + weight
+        ranked = sorted(hits)
+        ranked.sort(key=hits.__getitem__, reverse=True)  # stable: ties stay by group number
+        return ranked[:limit]
