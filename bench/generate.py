@@ -22,8 +22,10 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 SEEDS = HERE.parent / "seeds"
-SOURCES = {"en": ["reuters", "ap", "timesofisrael", "arutzsheva", "jpost", "forward"],
-           "he": ["ynet", "walla", "maariv", "haaretz", "israelhayom"]}
+SOURCES = {
+    "en": ["reuters", "ap", "timesofisrael", "arutzsheva", "jpost", "forward"],
+    "he": ["ynet", "walla", "maariv", "haaretz", "israelhayom"],
+}
 HEBREW = re.compile("[\u05d0-\u05ea]")
 
 
@@ -63,12 +65,16 @@ def generate_article(number: int, rng: random.Random, corpus: dict, sentences: d
         body.append(paragraph)
     lines = [headline, dek]
     if rng.random() < 0.5:
-        caption = rng.choice(words["boilerplate"]).format(headline=headlines(sentences[language], rng))
+        caption = rng.choice(words["boilerplate"]).format(
+            headline=headlines(sentences[language], rng)
+        )
         lines.append(caption)
     lines.extend(body)
     for _ in range(rng.randint(0, 2)):
-        lines.insert(rng.randint(3, len(lines)), rng.choice(words["boilerplate"]).format(
-            headline=headlines(sentences[language], rng)))
+        lines.insert(
+            rng.randint(3, len(lines)),
+            rng.choice(words["boilerplate"]).format(headline=headlines(sentences[language], rng)),
+        )
     lines.extend(["", headline, dek, ""])
     return "\n".join(lines)
 

@@ -41,8 +41,9 @@ def baseline(seeds: Path, out: Path) -> float:
     for path in sorted(seeds.glob("*.txt")):
         lines = path.read_text(encoding="utf-8").splitlines()
         html = markdown.markdown("\n\n".join(lines[1:]))
-        (out / f"{path.stem}.html").write_text(template.render(title=lines[0], body=html),
-                                               encoding="utf-8")
+        (out / f"{path.stem}.html").write_text(
+            template.render(title=lines[0], body=html), encoding="utf-8"
+        )
     return time.perf_counter() - started
 
 
@@ -50,8 +51,11 @@ def full_build(root: Path) -> float:
     from site_builder.build import BuildOptions, build_site
 
     started = time.perf_counter()
-    report = build_site(BuildOptions(root / "seeds", root / "content",
-                                     (HERE.parent / "templates",), root / "_site", jobs=1))
+    report = build_site(
+        BuildOptions(
+            root / "seeds", root / "content", (HERE.parent / "templates",), root / "_site", jobs=1
+        )
+    )
     if report.errors:
         raise SystemExit(f"guard: the build reported errors: {report.errors[:3]}")
     return time.perf_counter() - started
@@ -71,8 +75,10 @@ def main() -> int:
         ours = full_build(root)
     ratio = bare / ours
     verdict = "ok" if ratio >= args.floor else "REGRESSION"
-    print(f"perf guard: {args.articles} articles; baseline {args.articles / bare:.0f}/s, "
-          f"build {args.articles / ours:.0f}/s; ratio {ratio:.3f} (floor {args.floor}): {verdict}")
+    print(
+        f"perf guard: {args.articles} articles; baseline {args.articles / bare:.0f}/s, "
+        f"build {args.articles / ours:.0f}/s; ratio {ratio:.3f} (floor {args.floor}): {verdict}"
+    )
     return 0 if ratio >= args.floor else 1
 
 

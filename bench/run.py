@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -43,11 +42,13 @@ print(json.dumps({{"seconds": time.perf_counter() - started, "articles": report.
 
 
 def build_once(root: Path, jobs: int) -> dict:
-    code = BUILD_ONE.format(project=str(PROJECT), root=str(root),
-                            templates=str(PROJECT / "templates"), jobs=jobs)
+    code = BUILD_ONE.format(
+        project=str(PROJECT), root=str(root), templates=str(PROJECT / "templates"), jobs=jobs
+    )
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     data = json.loads(result.stdout.strip().splitlines()[-1])
     data["wall_seconds"] = time.perf_counter() - started
     return data
@@ -62,8 +63,9 @@ def bench_size(size: int, jobs: int, workdir: Path) -> dict:
     full = build_once(root, jobs)
     unchanged = build_once(root, jobs)
     edited = sorted((root / "seeds").glob("*.txt"))[size // 2]
-    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more sentence.\n",
-                      encoding="utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8"
+    )
     one_edit = build_once(root, jobs)
     shutil.rmtree(root)
     return {"articles": size, "full": full, "no_change": unchanged, "one_edit": one_edit}
@@ -72,11 +74,13 @@ def bench_size(size: int, jobs: int, workdir: Path) -> dict:
 def show(result: dict) -> None:
     full = result["full"]
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in full["stages"].items())
-    print(f"{result['articles']:>7} articles: full {full['wall_seconds']:.2f}s "
-          f"({result['articles'] / full['wall_seconds']:.0f} articles/s, {full['pages']} files, "
-          f"peak {full['peak_mib']:.0f} MiB) [{stages}]; "
-          f"no change {result['no_change']['wall_seconds']:.2f}s; "
-          f"one edit {result['one_edit']['wall_seconds']:.2f}s")
+    print(
+        f"{result['articles']:>7} articles: full {full['wall_seconds']:.2f}s "
+        f"({result['articles'] / full['wall_seconds']:.0f} articles/s, {full['pages']} files, "
+        f"peak {full['peak_mib']:.0f} MiB) [{stages}]; "
+        f"no change {result['no_change']['wall_seconds']:.2f}s; "
+        f"one edit {result['one_edit']['wall_seconds']:.2f}s"
+    )
 
 
 def main() -> None:

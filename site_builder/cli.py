@@ -47,7 +47,8 @@ def make_parser() -> argparse.ArgumentParser:
     _add_build_options(serve)
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any)")
     serve.add_argument(
-        "--bind", default="127.0.0.1",
+        "--bind",
+        default="127.0.0.1",
         help="address to listen on (default: 127.0.0.1, this machine only); "
         "use 0.0.0.0 to let other machines in",
     )
@@ -67,7 +68,8 @@ def make_parser() -> argparse.ArgumentParser:
     actors = commands.add_parser("actors", help="people found in the articles")
     _add_input_options(actors)
     actors.add_argument(
-        "--suggest", action="store_true",
+        "--suggest",
+        action="store_true",
         help="print unknown people as a draft to add to actors.yaml",
     )
     return parser
@@ -75,11 +77,15 @@ def make_parser() -> argparse.ArgumentParser:
 
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--seeds", type=Path, default=Path("seeds"),
+        "--seeds",
+        type=Path,
+        default=Path("seeds"),
         help="folder of raw dumps (*.txt) and saved pages (*.html) (default: seeds)",
     )
     parser.add_argument(
-        "--content", type=Path, default=Path("content"),
+        "--content",
+        type=Path,
+        default=Path("content"),
         help="folder of Markdown articles and site, actor and topic data (default: content)",
     )
 
@@ -87,29 +93,43 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
     _add_input_options(parser)
     parser.add_argument(
-        "--output", "-o", type=Path, default=Path("_site"),
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("_site"),
         help="the site folder, replaced only when the build succeeds (default: _site)",
     )
     parser.add_argument(
-        "--templates", type=Path, action="append", default=[],
+        "--templates",
+        type=Path,
+        action="append",
+        default=[],
         help="a folder of your own templates and assets overriding the defaults (repeatable)",
     )
     parser.add_argument(
-        "--base-url", default=None,
+        "--base-url",
+        default=None,
         help="the address the site will be published at, e.g. https://example.org/digest/ "
         "(feeds, sitemap, canonical links; internal links stay relative)",
     )
     parser.add_argument(
-        "--cache-dir", type=Path, default=Path(".build-cache"),
+        "--cache-dir",
+        type=Path,
+        default=Path(".build-cache"),
         help="where unchanged results are kept between builds (default: .build-cache)",
     )
     parser.add_argument("--clean", action="store_true", help="ignore the cache: a full build")
     parser.add_argument(
-        "--jobs", "-j", type=int, default=0,
+        "--jobs",
+        "-j",
+        type=int,
+        default=0,
         help="worker processes for cleaning and analysis (default: one per core; 1: serial)",
     )
     parser.add_argument(
-        "--scheduler", default=None, metavar="ADDRESS",
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
         help="run cleaning and analysis on a Dask cluster (pip install .[dask])",
     )
     parser.add_argument("--strict", action="store_true", help="make any input error fatal")
@@ -158,8 +178,15 @@ def _progress(quiet: bool) -> Any:
     from tqdm import tqdm
 
     def wrap(items: Iterable[Any], total: int) -> Iterable[Any]:
-        return tqdm(items, total=total, delay=1.0, unit="article", desc="clean+analyse",
-                    leave=False, file=sys.stderr)
+        return tqdm(
+            items,
+            total=total,
+            delay=1.0,
+            unit="article",
+            desc="clean+analyse",
+            leave=False,
+            file=sys.stderr,
+        )
 
     return wrap
 
@@ -206,8 +233,9 @@ def run_serve(args: argparse.Namespace) -> int:
     if build_once(args, options) is None and not args.output.exists():
         return EXIT_ERRORS
     if args.bind not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: serving on {args.bind}: other machines can reach this site",
-              file=sys.stderr)
+        print(
+            f"warning: serving on {args.bind}: other machines can reach this site", file=sys.stderr
+        )
     watched = [args.seeds, args.content, *args.templates, PROJECT / "templates"]
     serve(
         args.output,

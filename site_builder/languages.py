@@ -21,7 +21,9 @@ class Language:
     direction: str  # "ltr" or "rtl"
     letters: str  # regex character class of its script's letters
     ui: Mapping[str, str]  # interface words, keyed as in data/languages.yaml
-    prefixes: tuple[str, ...] = ()  # clitics glued to words (Hebrew ve-, ha-, be-...), longest first
+    prefixes: tuple[
+        str, ...
+    ] = ()  # clitics glued to words (Hebrew ve-, ha-, be-...), longest first
 
 
 @cache

@@ -87,7 +87,9 @@ def build_library(
             order, lambda s: sorted({by_id[a].language for a in story_by_id[s].article_ids})
         ),
         stories_of_visit=_group(order, lambda s: [story_by_id[s].visit]),
-        stories_of_topic=_group(order, lambda s: [story_by_id[s].topic] if story_by_id[s].topic else []),
+        stories_of_topic=_group(
+            order, lambda s: [story_by_id[s].topic] if story_by_id[s].topic else []
+        ),
         stories_touching_topic=_group(order, lambda s: list(story_by_id[s].secondary_topics)),
     )
 

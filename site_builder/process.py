@@ -91,9 +91,7 @@ def process_articles(
         )
     analysed = [r for r in results.values() if isinstance(r, AnalysedArticle)]
     problems = [
-        Problem(r.path, None, r.message)
-        for r in results.values()
-        if isinstance(r, ArticleFailure)
+        Problem(r.path, None, r.message) for r in results.values() if isinstance(r, ArticleFailure)
     ]
     return analysed, problems
 

@@ -11,8 +11,8 @@ import json
 import multiprocessing
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,44 +62,51 @@ def page_specs(library: Library) -> Iterator[PageSpec]:
     """Every page and feed of the site, each with its template and context."""
     for n in range(1, views.digest_pages(library) + 1):
         yield PageSpec(
-            urls.paged_path(urls.DIGEST, n), "digest.html",
+            urls.paged_path(urls.DIGEST, n),
+            "digest.html",
             lambda n=n: views.digest_context(library, n),
         )
     for story_id in library.story_order:
         yield PageSpec(
-            urls.story_path(story_id), "story.html",
+            urls.story_path(story_id),
+            "story.html",
             lambda s=story_id: views.story_context(library, s),
         )
     for article_id in library.article_order():
         yield PageSpec(
-            urls.article_path(article_id), "article.html",
+            urls.article_path(article_id),
+            "article.html",
             lambda a=article_id: views.article_context(library, a),
         )
     for code in library.languages:
         for n in range(1, views.language_pages(library, code) + 1):
             yield PageSpec(
-                urls.paged_path(urls.language_path(code), n), "language.html",
+                urls.paged_path(urls.language_path(code), n),
+                "language.html",
                 lambda c=code, n=n: views.language_context(library, c, n),
             )
     yield PageSpec(urls.ACTORS_INDEX, "actors.html", lambda: views.actors_index_context(library))
     for actor_id in sorted(library.actors):
         for n in range(1, views.actor_pages(library, actor_id) + 1):
             yield PageSpec(
-                urls.paged_path(urls.actor_path(actor_id), n), "actor.html",
+                urls.paged_path(urls.actor_path(actor_id), n),
+                "actor.html",
                 lambda a=actor_id, n=n: views.actor_context(library, a, n),
             )
     yield PageSpec(urls.TOPICS_INDEX, "topics.html", lambda: views.topics_index_context(library))
     for topic_id in sorted(library.topics):
         for n in range(1, views.topic_pages(library, topic_id) + 1):
             yield PageSpec(
-                urls.paged_path(urls.topic_path(topic_id), n), "topic.html",
+                urls.paged_path(urls.topic_path(topic_id), n),
+                "topic.html",
                 lambda t=topic_id, n=n: views.topic_context(library, t, n),
             )
     yield PageSpec(urls.VISITS_INDEX, "visits.html", lambda: views.visits_index_context(library))
     for ordinal in library.visit_order:
         for n in range(1, views.visit_pages(library, ordinal) + 1):
             yield PageSpec(
-                urls.paged_path(urls.visit_path(ordinal), n), "visit.html",
+                urls.paged_path(urls.visit_path(ordinal), n),
+                "visit.html",
                 lambda o=ordinal, n=n: views.visit_context(library, o, n),
             )
     yield PageSpec(urls.SEARCH, "search.html", lambda: views.search_context(library))
@@ -111,29 +118,39 @@ def feed_specs(library: Library) -> Iterator[PageSpec]:
     """Atom feeds: the whole site, each language, each actor."""
     default = library.settings.default_language
     yield PageSpec(
-        urls.SITE_FEED, "atom.xml",
+        urls.SITE_FEED,
+        "atom.xml",
         lambda: views.feed_context(
-            library, urls.SITE_FEED, library.settings.site_title(default),
-            library.article_order(), None,
+            library,
+            urls.SITE_FEED,
+            library.settings.site_title(default),
+            library.article_order(),
+            None,
         ),
     )
     for code, language in library.languages.items():
         yield PageSpec(
-            urls.language_feed_path(code), "atom.xml",
+            urls.language_feed_path(code),
+            "atom.xml",
             lambda c=code, lang=language: views.feed_context(
-                library, urls.language_feed_path(c),
+                library,
+                urls.language_feed_path(c),
                 f"{library.settings.site_title(c)}: {lang.native_name}",
-                library.articles_of_language.get(c, ()), c,
+                library.articles_of_language.get(c, ()),
+                c,
             ),
         )
     for actor_id in sorted(library.actors):
         yield PageSpec(
-            urls.actor_feed_path(actor_id), "atom.xml",
+            urls.actor_feed_path(actor_id),
+            "atom.xml",
             lambda a=actor_id: views.feed_context(
-                library, urls.actor_feed_path(a),
+                library,
+                urls.actor_feed_path(a),
                 f"{library.settings.site_title(default)}: "
                 f"{views.actor_name(library, a, default).text}",
-                library.articles_of_actor.get(a, ()), None,
+                library.articles_of_actor.get(a, ()),
+                None,
             ),
         )
 
@@ -180,15 +197,17 @@ def render_site(
     are rendered by worker processes; every page is a file of its own, so the
     result is the same.
     """
-    job = PageJob(library, tuple(template_dirs), output, templates_key, previous,
-                  previous_manifest or {})
+    job = PageJob(
+        library, tuple(template_dirs), output, templates_key, previous, previous_manifest or {}
+    )
     paths = [spec.path for spec in page_specs(library)]
     workers = jobs or os.cpu_count() or 1
     if workers > 1 and (jobs > 1 or len(paths) >= PARALLEL_PAGES_FROM) and _can_fork():
         chunks = [(i, min(i + PAGE_CHUNK, len(paths))) for i in range(0, len(paths), PAGE_CHUNK)]
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                 initargs=(job,)) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(job,)
+        ) as pool:
             parts = list(pool.map(_render_chunk, chunks))
     else:
         parts = [_render_pages(job, 0, len(paths))]
@@ -256,9 +275,7 @@ def _reuse(previous: Path, path: str, target: Path) -> bool:
     return True
 
 
-def render_page(
-    env: jinja2.Environment, template: str, path: str, context: dict[str, Any]
-) -> str:
+def render_page(env: jinja2.Environment, template: str, path: str, context: dict[str, Any]) -> str:
     """One page's text; a template error names the template, line and page."""
     try:
         return env.get_template(template).render(context)

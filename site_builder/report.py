@@ -37,11 +37,16 @@ class BuildReport:
 
     def summary(self) -> str:
         """A few lines a user reads after every build."""
-        languages = ", ".join(f"{n} {code}" for code, n in sorted(self.articles_per_language.items()))
+        languages = ", ".join(
+            f"{n} {code}" for code, n in sorted(self.articles_per_language.items())
+        )
         removed = sum(self.removals_per_rule.values())
         rules = ", ".join(f"{rule} {n}" for rule, n in sorted(self.removals_per_rule.items()))
         if self.up_to_date:
-            return f"Nothing changed since the last build: {self.output} is up to date ({self.seconds:.2f} s)."
+            return (
+                f"Nothing changed since the last build: {self.output} is up to date "
+                f"({self.seconds:.2f} s)."
+            )
         reused = ""
         if self.cached_articles or self.reused_pages:
             reused = f" ({self.cached_articles} articles and {self.reused_pages} pages unchanged)"
@@ -56,6 +61,8 @@ class BuildReport:
             lines.append(f"  unknown people (not in actors.yaml): {names}")
         kinds = Counter(p.kind for p in self.problems)
         if self.problems:
-            lines.append(f"  problems: {kinds.get('error', 0)} errors, {kinds.get('warning', 0)} warnings")
+            lines.append(
+                f"  problems: {kinds.get('error', 0)} errors, {kinds.get('warning', 0)} warnings"
+            )
             lines.extend(f"    {p}" for p in self.problems)
         return "\n".join(lines)

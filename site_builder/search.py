@@ -40,10 +40,12 @@ def stems(word: str, prefixes: tuple[str, ...]) -> set[str]:
 def search_index_script(library: Library) -> str:
     """``window.DIGEST_SEARCH = {...}`` with documents, an inverted index and prefixes."""
     languages = known_languages()
-    prefixes = tuple(sorted(
-        {p for code in library.languages for p in languages[code].prefixes},
-        key=lambda p: (-len(p), p),
-    ))
+    prefixes = tuple(
+        sorted(
+            {p for code in library.languages for p in languages[code].prefixes},
+            key=lambda p: (-len(p), p),
+        )
+    )
     documents = []
     postings: dict[str, set[int]] = defaultdict(set)
     for number, article_id in enumerate(library.article_order()):

@@ -102,8 +102,10 @@ def settings_from_mapping(data: Any, path: str = SETTINGS_FILE) -> Settings:
         values["description"] = _per_language_text(data["description"], "description", errors)
     if "languages" in data:
         langs = data["languages"]
-        if not isinstance(langs, list) or not langs or not all(
-            isinstance(x, str) and _LANGUAGE_CODE.match(x) for x in langs
+        if (
+            not isinstance(langs, list)
+            or not langs
+            or not all(isinstance(x, str) and _LANGUAGE_CODE.match(x) for x in langs)
         ):
             errors.append("languages: a non-empty list of language codes such as [en, he]")
         else:

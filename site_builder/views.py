@@ -226,9 +226,9 @@ def topic_link(library: Library, topic_id: str | None, lang: str) -> Link | None
 
 def visit_link(library: Library, ordinal: int | None, lang: str) -> Link:
     language = language_of(library, lang)
-    label = language.ui["visit_n"].format(n=ordinal) if ordinal is not None else language.ui[
-        "no_visit"
-    ]
+    label = (
+        language.ui["visit_n"].format(n=ordinal) if ordinal is not None else language.ui["no_visit"]
+    )
     return Link(urls.visit_path(ordinal), _text(label, language))
 
 
@@ -400,7 +400,10 @@ def article_context(library: Library, article_id: str) -> dict[str, Any]:
         if library.articles[a].language != code
     ]
     page = page_frame(
-        library, urls.article_path(article_id), code, article.clean.title,
+        library,
+        urls.article_path(article_id),
+        code,
+        article.clean.title,
         translations=_first_per_language(translations),
     )
     other_languages = []
@@ -437,8 +440,11 @@ def article_context(library: Library, article_id: str) -> dict[str, Any]:
         metadata["mainEntityOfPage"] = page.canonical
     if article.actors:
         metadata["mentions"] = [
-            {"@type": "Person", "name": library.actors[m.actor_id].names.get("en")
-             or actor_name(library, m.actor_id, code).text}
+            {
+                "@type": "Person",
+                "name": library.actors[m.actor_id].names.get("en")
+                or actor_name(library, m.actor_id, code).text,
+            }
             for m in article.actors
             if m.actor_id in library.actors
         ]
@@ -517,7 +523,10 @@ def actor_context(library: Library, actor_id: str, number: int = 1) -> dict[str,
     ui = language_of(library, lang).ui
     first = urls.actor_path(actor_id)
     page = page_frame(
-        library, urls.paged_path(first, number), lang, name.text,
+        library,
+        urls.paged_path(first, number),
+        lang,
+        name.text,
         feeds=[(urls.actor_feed_path(actor_id), f"{ui['feed']}: {name.text}")],
     )
     names = [
@@ -537,8 +546,12 @@ def actor_context(library: Library, actor_id: str, number: int = 1) -> dict[str,
                 together[other] += 1
     story_ids = library.stories_of_actor.get(actor_id, ())
     page_stories = page_slice(library, story_ids, number)
-    page_articles = [a for s in page_stories for a in library.stories[s].article_ids
-                     if actor_id in library.articles[a].actor_ids]
+    page_articles = [
+        a
+        for s in page_stories
+        for a in library.stories[s].article_ids
+        if actor_id in library.articles[a].actor_ids
+    ]
     return {
         "page": page,
         "actor": {
@@ -595,10 +608,13 @@ def topic_context(library: Library, topic_id: str, number: int = 1) -> dict[str,
     return {
         "page": page,
         "topic": link,
-        "stories": [story_card(library, library.stories[s], lang)
-                    for s in page_slice(library, main, number)],
-        "also": [story_card(library, library.stories[s], lang)
-                 for s in also[: library.settings.page_size]]
+        "stories": [
+            story_card(library, library.stories[s], lang) for s in page_slice(library, main, number)
+        ],
+        "also": [
+            story_card(library, library.stories[s], lang)
+            for s in also[: library.settings.page_size]
+        ]
         if number == 1
         else [],
         "pager": pager(first, number, topic_pages(library, topic_id)),
@@ -614,8 +630,10 @@ def topics_index_context(library: Library) -> dict[str, Any]:
     ui = language_of(library, lang).ui
     page = page_frame(library, urls.TOPICS_INDEX, lang, ui["topics"])
     rows = [
-        {"link": topic_link(library, topic_id, lang),
-         "stories": len(library.stories_of_topic.get(topic_id, ()))}
+        {
+            "link": topic_link(library, topic_id, lang),
+            "stories": len(library.stories_of_topic.get(topic_id, ())),
+        }
         for topic_id in sorted(library.topics)
     ]
     return {"page": page, "topics": rows}
@@ -630,8 +648,10 @@ def visit_context(library: Library, ordinal: int | None, number: int = 1) -> dic
     return {
         "page": page,
         "visit": link,
-        "stories": [story_card(library, library.stories[s], lang)
-                    for s in page_slice(library, story_ids, number)],
+        "stories": [
+            story_card(library, library.stories[s], lang)
+            for s in page_slice(library, story_ids, number)
+        ],
         "pager": pager(first, number, visit_pages(library, ordinal)),
     }
 
@@ -645,8 +665,10 @@ def visits_index_context(library: Library) -> dict[str, Any]:
     ui = language_of(library, lang).ui
     page = page_frame(library, urls.VISITS_INDEX, lang, ui["visits"])
     rows = [
-        {"link": visit_link(library, ordinal, lang),
-         "stories": len(library.stories_of_visit.get(ordinal, ()))}
+        {
+            "link": visit_link(library, ordinal, lang),
+            "stories": len(library.stories_of_visit.get(ordinal, ())),
+        }
         for ordinal in library.visit_order
     ]
     return {"page": page, "visits": rows}
@@ -660,9 +682,7 @@ def search_context(library: Library) -> dict[str, Any]:
         "page": page,
         "index_script": urls.SEARCH_INDEX,
         "search_script": urls.SEARCH_SCRIPT,
-        "messages": json_ld(
-            {"results": ui["search_results"], "nothing": ui["search_nothing"]}
-        ),
+        "messages": json_ld({"results": ui["search_results"], "nothing": ui["search_nothing"]}),
     }
 
 
@@ -673,13 +693,14 @@ def not_found_context(library: Library) -> dict[str, Any]:
     return {"page": page}
 
 
-def feed_context(library: Library, path: str, title: str, article_ids: Sequence[str],
-                 lang: str | None) -> dict[str, Any]:
+def feed_context(
+    library: Library, path: str, title: str, article_ids: Sequence[str], lang: str | None
+) -> dict[str, Any]:
     """An Atom feed: the newest articles first (undated ones after, in digest order)."""
     base = library.settings.base_url
-    ordered = sorted(
-        article_ids, key=lambda a: (library.articles[a].date or "") , reverse=True
-    )[:FEED_SIZE]
+    ordered = sorted(article_ids, key=lambda a: library.articles[a].date or "", reverse=True)[
+        :FEED_SIZE
+    ]
     entries = []
     for article_id in ordered:
         article = library.articles[article_id]
@@ -691,7 +712,8 @@ def feed_context(library: Library, path: str, title: str, article_ids: Sequence[
                 "path": urls.article_path(article_id),
                 "href": urls.absolute_url(base, urls.article_path(article_id)) if base else None,
                 "updated": _timestamp(article.date),
-                "author": article.clean.author or article.clean.meta.source
+                "author": article.clean.author
+                or article.clean.meta.source
                 or library.settings.site_title(article.language),
                 "summary": article.clean.subtitle
                 or (article.clean.blocks[0].text[:400] if article.clean.blocks else ""),

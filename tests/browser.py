@@ -60,9 +60,11 @@ def browser_page() -> Iterator[tuple[object, PageWatch]]:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.on(
                 "console",
-                lambda m: watch.console_errors.append(f"console {m.type}: {m.text}")
-                if m.type == "error"
-                else None,
+                lambda m: (
+                    watch.console_errors.append(f"console {m.type}: {m.text}")
+                    if m.type == "error"
+                    else None
+                ),
             )
             page.on("pageerror", lambda e: watch.console_errors.append(f"page error: {e}"))
             page.on(
@@ -71,9 +73,11 @@ def browser_page() -> Iterator[tuple[object, PageWatch]]:
             )
             page.on(
                 "request",
-                lambda r: watch.external_requests.append(f"external: {r.url}")
-                if not r.url.startswith(("file://", "data:", "about:"))
-                else None,
+                lambda r: (
+                    watch.external_requests.append(f"external: {r.url}")
+                    if not r.url.startswith(("file://", "data:", "about:"))
+                    else None
+                ),
             )
             yield page, watch
         finally:

@@ -40,9 +40,7 @@ def mini_site(tmp_path: Path) -> Callable[..., tuple[BuildReport, Path]]:
         (root / "content").mkdir(parents=True, exist_ok=True)
         write_files(root, files)
         output = tmp_path / "site"
-        report = build_site(
-            BuildOptions(root / "seeds", root / "content", (TEMPLATES,), output)
-        )
+        report = build_site(BuildOptions(root / "seeds", root / "content", (TEMPLATES,), output))
         return report, output
 
     return build

@@ -4,10 +4,10 @@ from pathlib import Path
 import pytest
 
 from site_builder.build import BuildOptions, build_site
+from site_builder.check import check_links
 from site_builder.render import RenderError
 
 from .conftest import CONTENT, SEEDS, TEMPLATES
-from site_builder.check import check_links
 
 SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
 
@@ -56,7 +56,9 @@ def test_the_same_input_gives_byte_identical_output(tmp_path: Path) -> None:
     for name in ("one", "two"):
         output = tmp_path / name
         build_site(BuildOptions(SEEDS, CONTENT, (TEMPLATES,), output))
-        sites.append({p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()})
+        sites.append(
+            {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+        )
     assert sites[0] == sites[1]
 
 
@@ -82,8 +84,14 @@ def test_a_user_template_overrides_the_default(mini_site, tmp_path: Path) -> Non
     (own / "actors.html").write_text(
         "{% extends 'base.html' %}{% block content %}MY ACTORS{% endblock %}"
     )
-    build_site(BuildOptions(output.parent / "project" / "seeds",
-                            output.parent / "project" / "content", (own, TEMPLATES), output))
+    build_site(
+        BuildOptions(
+            output.parent / "project" / "seeds",
+            output.parent / "project" / "content",
+            (own, TEMPLATES),
+            output,
+        )
+    )
     assert "MY ACTORS" in (output / "actors" / "index.html").read_text(encoding="utf-8")
 
 
@@ -118,8 +126,11 @@ def test_markup_in_any_text_field_is_escaped(mini_site) -> None:
 def test_long_lists_are_paged_and_every_page_links_to_its_neighbours(mini_site) -> None:
     settings = (CONTENT / "site.yaml").read_text("utf-8") + "\npage_size: 1\n"
     ordinals = ["first", "second", "third", "fourth"]
-    files = {f"seeds/s{i}.txt": f"Kerry visit {i}\nJohn Kerry arrived for his {o} visit "
-             "to the region since taking office." for i, o in enumerate(ordinals)}
+    files = {
+        f"seeds/s{i}.txt": f"Kerry visit {i}\nJohn Kerry arrived for his {o} visit "
+        "to the region since taking office."
+        for i, o in enumerate(ordinals)
+    }
     report, site = mini_site({**files, "content/site.yaml": settings})
     assert report.stories >= 2
     assert (site / "index" / "2.html").is_file()

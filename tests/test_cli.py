@@ -15,13 +15,29 @@ SEED = sorted(SEEDS.glob("*.txt"))[3]
 
 
 def _build(tmp_path: Path, *extra: str, seeds: Path = SEEDS) -> int:
-    return main(["--seeds", str(seeds), "--content", str(CONTENT), "--output",
-                 str(tmp_path / "_site"), "--cache-dir", str(tmp_path / "cache"), "-q", *extra])
+    return main(
+        [
+            "--seeds",
+            str(seeds),
+            "--content",
+            str(CONTENT),
+            "--output",
+            str(tmp_path / "_site"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "-q",
+            *extra,
+        ]
+    )
 
 
 def test_help_explains_the_commands() -> None:
-    result = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--help"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, str(PROJECT / "build.py"), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     for command in ("build", "serve", "check", "clean", "add", "actors"):
         assert command in result.stdout
 
@@ -54,9 +70,12 @@ def test_check_passes_a_built_site_and_fails_a_broken_one(tmp_path: Path, capsys
     site = tmp_path / "_site"
     assert main(["check", "--output", str(site), "--no-html"]) == 0
     index = site / "index.html"
-    index.write_text(index.read_text(encoding="utf-8").replace(
-        "</main>", '<a href="nowhere.html">x</a><a href="#missing">y</a></main>'),
-        encoding="utf-8")
+    index.write_text(
+        index.read_text(encoding="utf-8").replace(
+            "</main>", '<a href="nowhere.html">x</a><a href="#missing">y</a></main>'
+        ),
+        encoding="utf-8",
+    )
     assert main(["check", "--output", str(site), "--no-html"]) == 1
     out = capsys.readouterr().out
     assert "broken link nowhere.html" in out and "no anchor #missing" in out
@@ -80,7 +99,9 @@ def test_add_imports_a_file_and_stdin_under_numbered_hash_ids(tmp_path: Path) ->
     assert sorted(p.suffix for p in seeds.iterdir()) == [".html", ".txt"]
     result = subprocess.run(
         [sys.executable, str(PROJECT / "build.py"), "add", "-", "--seeds", str(seeds)],
-        input="Piped headline\nPiped body.\n", capture_output=True, text=True,
+        input="Piped headline\nPiped body.\n",
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0 and "002_" in result.stdout
 

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import feedparser
 
-from .conftest import write_files
-
 
 def test_site_language_and_actor_feeds_parse_cleanly(seed_site: Path) -> None:
     feeds = [

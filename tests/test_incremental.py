@@ -9,8 +9,11 @@ from .conftest import CONTENT, SEEDS, TEMPLATES
 
 
 def _files(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_an_edit_redoes_only_that_article_and_equals_a_full_build(tmp_path: Path) -> None:
@@ -24,8 +27,10 @@ def test_an_edit_redoes_only_that_article_and_equals_a_full_build(tmp_path: Path
     assert build_site(cached).cached_articles == first.articles
 
     edited = sorted(seeds.glob("*.txt"))[3]
-    edited.write_text(edited.read_text(encoding="utf-8").replace(
-        "Kerry said", "Kerry declared", 1), encoding="utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("Kerry said", "Kerry declared", 1),
+        encoding="utf-8",
+    )
     again = build_site(cached)
     assert again.cached_articles == first.articles - 1
     assert again.reused_pages > 0
@@ -41,7 +46,7 @@ def test_a_template_change_rebuilds_the_pages_that_use_it(tmp_path: Path) -> Non
     options = BuildOptions(SEEDS, CONTENT, (templates,), tmp_path / "site", tmp_path / "cache")
     build_site(options)
     base = templates / "base.html"
-    base.write_text(base.read_text(encoding="utf-8").replace("<footer", "<footer data-x=\"1\""))
+    base.write_text(base.read_text(encoding="utf-8").replace("<footer", '<footer data-x="1"'))
     build_site(options)
     assert 'data-x="1"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
 

@@ -109,9 +109,7 @@ def test_actors_with_unknown_keys_are_refused() -> None:
         read_actors([{"id": "x", "names": {"en": "X"}, "nmes": {}}])
 
 
-@pytest.mark.parametrize(
-    "front_matter", ["story: ../../etc", "story: Visit 9"]
-)
+@pytest.mark.parametrize("front_matter", ["story: ../../etc", "story: Visit 9"])
 def test_story_pins_must_be_safe_ids(front_matter: str) -> None:
     with pytest.raises(InputError, match="story"):
         split_front_matter(f"---\n{front_matter}\n---\n")

@@ -11,8 +11,11 @@ from .conftest import CONTENT, SEEDS, TEMPLATES
 
 
 def _files(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +37,17 @@ def test_a_dask_cluster_gives_the_same_site_as_a_local_build(
 ) -> None:
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
         host="127.0.0.1",
     ) as cluster:
-        report = build_site(BuildOptions(SEEDS, CONTENT, (TEMPLATES,), tmp_path / "site",
-                                         scheduler=cluster.scheduler_address))
+        report = build_site(
+            BuildOptions(
+                SEEDS, CONTENT, (TEMPLATES,), tmp_path / "site", scheduler=cluster.scheduler_address
+            )
+        )
     assert not report.errors
     assert _files(tmp_path / "site") == _files(serial_site)
     shutil.rmtree(tmp_path / "site")
-

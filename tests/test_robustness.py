@@ -46,7 +46,9 @@ def test_markup_in_every_text_field_never_runs(mini_site) -> None:
         {
             "seeds/evil.txt": f"Title {EVIL}\nDek {EVIL}\nEvilname said {EVIL} today.\n",
             "content/evil.md": f"---\nauthor: '{EVIL}'\nsource: '{EVIL}'\n---\n",
-            "content/note.md": f"---\ntitle: 'Note {EVIL}'\nextra: {{x: '{EVIL}'}}\n---\nBody {EVIL}\n",
+            "content/note.md": (
+                f"---\ntitle: 'Note {EVIL}'\nextra: {{x: '{EVIL}'}}\n---\nBody {EVIL}\n"
+            ),
             "content/actors.yaml": actors,
         }
     )

@@ -42,10 +42,25 @@ def test_serve_rebuilds_on_change_and_tells_open_pages_to_reload(tmp_path: Path)
     write_files(seeds, {"a.txt": "First headline\nA body paragraph."})
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, str(PROJECT / "build.py"), "serve", "--port", str(port),
-         "--seeds", str(seeds), "--content", str(content), "--output", str(tmp_path / "_site"),
-         "--cache-dir", str(tmp_path / "cache"), "-q"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            str(PROJECT / "build.py"),
+            "serve",
+            "--port",
+            str(port),
+            "--seeds",
+            str(seeds),
+            "--content",
+            str(content),
+            "--output",
+            str(tmp_path / "_site"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "-q",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"

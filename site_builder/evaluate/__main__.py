@@ -14,8 +14,10 @@ KINDS = {
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in KINDS:
-        print(f"usage: python -m site_builder.evaluate {{{','.join(KINDS)}}} GOLD ...",
-              file=sys.stderr)
+        print(
+            f"usage: python -m site_builder.evaluate {{{','.join(KINDS)}}} GOLD ...",
+            file=sys.stderr,
+        )
         return 2
     module = importlib.import_module(KINDS[argv[0]])
     return int(module.main(argv[1:]))
