@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .analyse import AnalysedArticle, prepare_analysis
+from .analyse import AnalysedArticle, aggregate_unknown_names, prepare_analysis
 from .cache import BuildCache, code_version, files_fingerprint, fingerprint, tree_stamp
 from .cluster import cluster_articles
 from .library import build_library
@@ -160,10 +160,7 @@ def _report(
     cache: BuildCache,
 ) -> BuildReport:
     removals = Counter(r.rule for article in analysed for r in article.clean.removals)
-    unknown: Counter[str] = Counter()
-    for article in analysed:
-        for name in article.unknown_names:
-            unknown[name.name] += name.count
+    unknown = aggregate_unknown_names(analysed)
     return BuildReport(
         articles=len(analysed),
         articles_per_language=dict(Counter(a.language for a in analysed)),
@@ -174,6 +171,7 @@ def _report(
         problems=tuple(problems),
         seconds=time.perf_counter() - started,
         output=str(output),
-        unknown_names=tuple(sorted(unknown.items(), key=lambda item: (-item[1], item[0]))),
+        unknown_names=tuple((u.name, u.count, u.example) for u in unknown),
+        flagged_articles=sum(1 for a in analysed if a.clean.flags),
         cached_articles=cache.hits,
     )

@@ -222,7 +222,8 @@ def render_site(
         written.append(urls.SITEMAP)
     _write(output / urls.DIGEST_JSON, digest_json(library))
     _write(output / urls.SEARCH_INDEX, search_index_script(library))
-    written.extend([urls.DIGEST_JSON, urls.SEARCH_INDEX])
+    _write(output / urls.CLEANING_REPORT, cleaning_report_json(library))
+    written.extend([urls.DIGEST_JSON, urls.SEARCH_INDEX, urls.CLEANING_REPORT])
     written.extend(copy_assets(template_dirs, output))
     return RenderResult(written, reused, manifest)
 
@@ -341,6 +342,38 @@ def digest_json(library: Library) -> str:
             }
             for actor in (library.actors[a] for a in sorted(library.actors))
         ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def cleaning_report_json(library: Library) -> str:
+    """What the cleaner removed from every article, and why, for editors to check."""
+    rules: dict[str, int] = {}
+    articles = []
+    for article_id in sorted(library.articles):
+        clean = library.articles[article_id].clean
+        for removal in clean.removals:
+            rules[removal.rule] = rules.get(removal.rule, 0) + 1
+        articles.append(
+            {
+                "id": article_id,
+                "source_file": Path(clean.path).name,
+                "page": urls.article_path(article_id),
+                "title": clean.title,
+                "author": clean.author,
+                "updated": clean.updated,
+                "removals": [
+                    {"line": r.line, "rule": r.rule, "reason": r.reason, "text": r.text}
+                    for r in clean.removals
+                ],
+                "flags": list(clean.flags),
+            }
+        )
+    data = {
+        "format": "digest-builder-cleaning/1",
+        "removals_per_rule": dict(sorted(rules.items())),
+        "flagged_articles": sum(1 for a in articles if a["flags"]),
+        "articles": articles,
     }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from .problems import Problem
+
+
+def problem_kind(message: str) -> str:
+    """The kind of a problem: its message up to the first detail (a colon or a quote)."""
+    head = re.split(r"[:'\"(]", message, maxsplit=1)[0].strip()
+    return head or message
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +28,10 @@ class BuildReport:
     problems: tuple[Problem, ...]
     seconds: float
     output: str
-    unknown_names: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+    unknown_names: tuple[tuple[str, int, str], ...] = field(
+        default_factory=tuple
+    )  # name, n, example
+    flagged_articles: int = 0  # articles where the cleaner kept text it was unsure about
     cached_articles: int = 0  # articles whose clean/analyse results came from the cache
     reused_pages: int = 0  # pages whose inputs had not changed since the last build
     stage_seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
@@ -56,13 +66,27 @@ class BuildReport:
             f"actors mentioned: {self.actors_mentioned}",
             f"  removed from sources: {removed} pieces" + (f" ({rules})" if rules else ""),
         ]
+        if self.flagged_articles:
+            lines.append(
+                f"  kept but flagged for an editor: {self.flagged_articles} articles "
+                "(see _report/cleaning.json)"
+            )
         if self.unknown_names:
-            names = ", ".join(f"{name} ({n})" for name, n in self.unknown_names[:8])
-            lines.append(f"  unknown people (not in actors.yaml): {names}")
+            lines.append(
+                f"  unknown people (not in actors.yaml; `build.py actors --suggest` drafts them): "
+                f"{len(self.unknown_names)}"
+            )
+            for name, n, example in self.unknown_names[:8]:
+                shown = example if len(example) <= 90 else example[:87] + "..."
+                lines.append(f"    {name} ({n}): {shown}")
         kinds = Counter(p.kind for p in self.problems)
         if self.problems:
             lines.append(
                 f"  problems: {kinds.get('error', 0)} errors, {kinds.get('warning', 0)} warnings"
             )
-            lines.extend(f"    {p}" for p in self.problems)
+            by_kind = Counter(f"{p.kind}: {problem_kind(p.message)}" for p in self.problems)
+            lines.extend(f"    {n} × {kind}" for kind, n in sorted(by_kind.items()))
+            lines.extend(f"    {p}" for p in self.problems[:50])
+            if len(self.problems) > 50:
+                lines.append(f"    ... and {len(self.problems) - 50} more")
         return "\n".join(lines)

@@ -339,9 +339,17 @@ def story_context(library: Library, story_id: str) -> dict[str, Any]:
         (article_card(library, library.articles[a], lang) for a in story.article_ids),
         key=lambda c: (c.date or "9999", c.path),
     )
+    ui = language_of(library, lang).ui
+    disagreement = None
+    if len(story.visit_counts) > 1:
+        counts = ", ".join(
+            ui["visit_n"].format(n=n) + f" ({k})" for n, k in sorted(story.visit_counts.items())
+        )
+        disagreement = ui["counts_disagree"].format(counts=counts)
     return {
         "page": page,
         "story": card,
+        "disagreement": disagreement,
         "columns": columns,
         "reasons": story.reasons,
         "quotes": _quotes(library, story.article_ids, lang),
@@ -466,6 +474,11 @@ def article_context(library: Library, article_id: str) -> dict[str, Any]:
                 if m.actor_id in library.actors
             ],
             "visit": visit_link(library, story.visit, code) if story.visit is not None else None,
+            "disagreement": language.ui["counts_disagree"].format(
+                counts=", ".join(str(n) for n in sorted(set(article.visit.ordinals)))
+            )
+            if article.visit and len(set(article.visit.ordinals)) > 1
+            else None,
         },
         "json_ld": json_ld(metadata),
         "story": Link(urls.story_path(story.id), story_title(library, story, code)),

@@ -138,3 +138,21 @@ def test_long_lists_are_paged_and_every_page_links_to_its_neighbours(mini_site) 
     assert 'href="../index.html" rel="prev"' in second
     assert (site / "actors" / "john-kerry" / "2.html").is_file()
     assert check_links(site) == []
+
+
+def test_sources_that_disagree_on_the_visit_count_are_shown(mini_site) -> None:
+    report, site = mini_site(
+        {
+            "seeds/a.txt": "Kerry returns\nKerry began his eighth visit, which some call his "
+            "ninth visit, to the region since taking office."
+        }
+    )
+    page = (site / "articles" / "a.html").read_text(encoding="utf-8")
+    assert "disagree on the count: 8, 9" in page
+
+
+def test_the_cleaning_report_lists_every_removal_with_its_rule(seed_site: Path) -> None:
+    data = json.loads((seed_site / "_report" / "cleaning.json").read_text(encoding="utf-8"))
+    removals = [r for a in data["articles"] for r in a["removals"]]
+    assert removals and all(r["rule"] and r["reason"] and r["line"] >= 1 for r in removals)
+    assert sum(data["removals_per_rule"].values()) == len(removals)
