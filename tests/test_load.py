@@ -120,3 +120,12 @@ def test_topic_ids_cannot_leave_the_output_folder() -> None:
 
     with pytest.raises(InputError, match="topic id"):
         read_topics([{"id": "../x", "names": {"en": "X"}, "keywords": {}}])
+
+
+def test_huge_files_are_refused_with_a_clear_error(tmp_path: Path) -> None:
+    from site_builder.load import MAX_FILE_BYTES
+
+    write_files(tmp_path, {"seeds/huge.txt": b"a" * (MAX_FILE_BYTES + 1), "seeds/ok.txt": "A\nb"})
+    content = load_content(tmp_path / "seeds", tmp_path / "content")
+    assert [a.id for a in content.articles] == ["ok"]
+    assert "larger than" in content.problems[0].message
