@@ -703,7 +703,8 @@ def not_found_context(library: Library) -> dict[str, Any]:
     lang = library.settings.default_language
     ui = language_of(library, lang).ui
     page = page_frame(library, urls.NOT_FOUND, lang, ui["not_found_title"])
-    return {"page": page}
+    # A host serves 404.html at any missing address, so its relative links need a base.
+    return {"page": page, "base": library.settings.base_url}
 
 
 def feed_context(

@@ -48,6 +48,7 @@ def test_a_base_url_adds_sitemap_canonical_and_hreflang_but_links_stay_relative(
     assert 'href="../index.html"' in page
     language = (site / "languages" / "en.html").read_text(encoding="utf-8")
     assert 'href="https://example.org/digest/languages/he.html" hreflang="he"' in language
+    assert '<base href="https://example.org/digest/">' in (site / "404.html").read_text("utf-8")
     feed = feedparser.parse((site / "feeds" / "all.xml").read_bytes())
     assert feed.entries[0].link == "https://example.org/digest/articles/a.html"
 
