@@ -12,18 +12,36 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from itertools import compress
+from typing import NamedTuple
 
-from .analyse_text import Entry, Lexicon, Match, PhraseTable, Token, fold_text, split_phrase
+from .analyse_text import (
+    MEMO_LIMIT,
+    NORM,
+    TEXT,
+    TITLE_ONLY,
+    Entry,
+    Lexicon,
+    Match,
+    PhraseTable,
+    Token,
+    entry_kinds,
+    fold_text,
+    is_latin,
+    normalise_word,
+    split_phrase,
+)
 from .load import Actor
 
 ACTOR_KINDS = ("name", "confirm", "role")
+_COVERING = frozenset((*ACTOR_KINDS, "place"))  # matches whose words are nobody else's name
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """One mention of an actor: tokens [first, last)."""
+class Mention(NamedTuple):
+    """One mention of an actor: tokens [first, last) (a light tuple)."""
 
     first: int
     last: int
@@ -76,10 +94,20 @@ def _unambiguous_entries(kinds: dict[str, set[str]]) -> list[Entry]:
 
 def _actor_entry(match: Match) -> Entry | None:
     """The actor a match names, if it names exactly one."""
+    known = _ACTOR_ENTRY.get(id(match.entries))
+    if known is not None and known[0] is match.entries:
+        return known[1]
     entries = [e for e in match.entries if e.kind in ACTOR_KINDS]
-    if len({e.value for e in entries}) != 1:
-        return None
-    return entries[0]
+    found = entries[0] if len({e.value for e in entries}) == 1 else None
+    if len(_ACTOR_ENTRY) > MEMO_LIMIT:
+        _ACTOR_ENTRY.clear()
+    # keyed by identity (the table's entry tuples recur): the memo keeps each tuple alive,
+    # so its id cannot be reused while it is remembered
+    _ACTOR_ENTRY[id(match.entries)] = (match.entries, found)
+    return found
+
+
+_ACTOR_ENTRY: dict[int, tuple[tuple[Entry, ...], Entry | None]] = {}
 
 
 def find_mentions(scanner: NameScanner) -> list[Mention]:
@@ -176,19 +204,19 @@ class NameScanner:
     ) -> None:
         self.text, self.tokens, self.matches, self.lexicon = text, tokens, matches, lexicon
         self.skip_before = skip_before
+        self.kinds = [entry_kinds(m.entries) for m in matches]  # each match's entry kinds
         self.covered = {
             i
-            for m in matches
-            if any(e.kind in (*ACTOR_KINDS, "place") for e in m.entries)
+            for m, kinds in zip(matches, self.kinds, strict=True)
+            if not _COVERING.isdisjoint(kinds)
             for i in range(m.first, m.last)
         }
-        self.blocked = lexicon.name_stopwords | lexicon.speech_verbs | lexicon.pronouns
-        self.blocked |= lexicon.travel_words | lexicon.visit_nouns | lexicon.verb_complements
-        self.blocked |= lexicon.role_breakers
+        self.blocked = _blocked(lexicon)
+        self._word_ok = _word_memo(lexicon, "nameish")  # word -> could be part of a name
         self.titled = {  # a title is never part of the name after it
             i
-            for m in matches
-            if all(e.kind == "title" for e in m.entries)
+            for m, kinds in zip(matches, self.kinds, strict=True)
+            if kinds <= TITLE_ONLY
             for i in range(m.first, m.last)
         }
         self.after_titles = self._after_titles()
@@ -196,14 +224,29 @@ class NameScanner:
 
     def nameish(self, i: int) -> bool:
         """Whether token i could be part of a person's name."""
-        tok, lexicon = self.tokens[i], self.lexicon
-        if i in self.covered or i in self.titled or tok.norm in self.blocked:
+        if i in self.covered or i in self.titled:
             return False
-        if not tok.capitalised:
+        return self._nameish_word(self.tokens[i].text)
+
+    def _nameish_word(self, text: str) -> bool:
+        """The part of ``nameish`` that depends on the word alone, remembered per lexicon."""
+        known = self._word_ok.get(text)
+        if known is None:
+            if len(self._word_ok) > MEMO_LIMIT:
+                self._word_ok.clear()
+            known = self._word_ok[text] = self._nameish_text(text)
+        return known
+
+    def _nameish_text(self, text: str) -> bool:
+        lexicon = self.lexicon
+        norm = normalise_word(text)
+        if norm in self.blocked:
             return False
-        if lexicon.name_token is not None and not lexicon.name_token.match(fold_text(tok.text)):
+        if is_latin(text) and not text[0].isupper():
             return False
-        return not (lexicon.descriptor_prefix and tok.norm.startswith(lexicon.descriptor_prefix))
+        if lexicon.name_token is not None and not lexicon.name_token.match(fold_text(text)):
+            return False
+        return not (lexicon.descriptor_prefix and norm.startswith(lexicon.descriptor_prefix))
 
     def joined(self, i: int) -> bool:
         """Token i follows token i-1 with nothing but spaces between."""
@@ -219,10 +262,9 @@ class NameScanner:
         prefix = lexicon.descriptor_prefix
         return bool(prefix) and norm not in self.blocked and norm.startswith(prefix)
 
-    def _triggers(self, match: Match) -> bool:
+    def _triggers(self, match: Match, kinds: frozenset[str]) -> bool:
         """Titles always announce a name; a role only in Latin script or when it starts
         with a title word (a minister's role, not "the prime minister" before a verb)."""
-        kinds = {e.kind for e in match.entries}
         if "title" in kinds:
             return True
         if "role" not in kinds:
@@ -235,8 +277,8 @@ class NameScanner:
     def _after_titles(self) -> dict[int, tuple[int, int]]:
         """Name spans right after a title or role, keyed by the title's first token."""
         tokens, lexicon, found = self.tokens, self.lexicon, {}
-        for m in self.matches:
-            if not self._triggers(m):
+        for m, kinds in zip(self.matches, self.kinds, strict=True):
+            if not self._triggers(m, kinds):
                 continue
             k = m.last
             while k < len(tokens) and k - m.last < lexicon.max_descriptors and self._descriptor(k):
@@ -257,24 +299,31 @@ class NameScanner:
 
     def _find_spans(self) -> list[tuple[int, int]]:
         tokens, lexicon = self.tokens, self.lexicon
+        covered, titled = self.covered, self.titled
         spans = list(self.after_titles.values())
-        if lexicon.geresh_name is not None:
-            for i in range(len(tokens) - 1):
-                if i not in self.covered and lexicon.geresh_name.match(fold_text(tokens[i].text)):
-                    if self.nameish(i + 1) and self.joined(i + 1):
-                        spans.append((i, i + 2))
-        i = 0
-        while i < len(tokens):  # capitalised runs (Latin script only)
-            if (
-                tokens[i].start < self.skip_before
-                or not tokens[i].text.isascii()
-                or not self.nameish(i)
-            ):
-                i += 1
+        texts = list(map(TEXT, tokens))
+        pattern = lexicon.geresh_name
+        if pattern is not None:
+            memo = _word_memo(lexicon, "geresh")
+            geresh = _per_word(memo, texts, lambda text: bool(pattern.match(fold_text(text))))
+            for i in compress(range(len(tokens) - 1), geresh):
+                if i not in covered and self.nameish(i + 1) and self.joined(i + 1):
+                    spans.append((i, i + 2))
+        # capitalised runs (Latin script only): a run starts at a name-like Latin word
+        memo = _word_memo(lexicon, "latin")
+        nameish = self._nameish_word
+        latin = _per_word(memo, texts, lambda text: text.isascii() and nameish(text))
+        candidates = list(compress(range(len(tokens)), latin))
+        if not candidates:
+            return spans
+        count, skip_before = len(tokens), self.skip_before
+        after_run = 0
+        for i in candidates:
+            if i < after_run or i in covered or i in titled or tokens[i].start < skip_before:
                 continue
             end = i + 1
             while (
-                end < len(tokens)
+                end < count
                 and end - i < 3
                 and tokens[end].text.isascii()
                 and self.nameish(end)
@@ -283,8 +332,35 @@ class NameScanner:
                 end += 1
             if end - i >= 2:
                 spans.append((i, end))
-            i = end
+            after_run = end
         return spans
+
+
+@cache
+def _blocked(lexicon: Lexicon) -> frozenset[str]:
+    """Words never part of a name (stopwords, verbs, pronouns, travel words...)."""
+    blocked = lexicon.name_stopwords | lexicon.speech_verbs | lexicon.pronouns
+    blocked |= lexicon.travel_words | lexicon.visit_nouns | lexicon.verb_complements
+    return blocked | lexicon.role_breakers
+
+
+@cache
+def _word_memo(lexicon: Lexicon, which: str) -> dict[str, bool]:
+    """A per-lexicon memo of one yes/no question about a word (its text as written)."""
+    return {}
+
+
+def _per_word(memo: dict[str, bool], texts: list[str], test: Callable[[str], bool]) -> list[bool]:
+    """``test`` of every word, remembered in ``memo`` (words recur across articles)."""
+    try:  # a C-level map while every word is known, which is the common case
+        return list(map(memo.__getitem__, texts))
+    except KeyError:
+        pass
+    if len(memo) > MEMO_LIMIT:
+        memo.clear()
+    for text in set(texts).difference(memo):
+        memo[text] = test(text)
+    return list(map(memo.__getitem__, texts))
 
 
 def find_unknown_names(scanner: NameScanner, sentences: list[tuple[int, int]]) -> list[NameFound]:
@@ -322,7 +398,11 @@ def _count_names(
         in_span.update(range(first, last))
         if last - first > 1:
             surnames.setdefault(tokens[last - 1].norm, name)
-    for i, tok in enumerate(tokens):
+    # A surname is found alone or after a prefix: only words spelled so need a look.
+    targets = {p + s for s in surnames for p in ("", *lexicon.prefixes)}
+    found_at = compress(range(len(tokens)), map(targets.__contains__, map(NORM, tokens)))
+    for i in found_at if surnames else ():
+        tok = tokens[i]
         if i in in_span or i in covered or not tok.capitalised:
             continue
         for variant in lexicon.variants(tok.norm):

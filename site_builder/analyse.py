@@ -25,7 +25,16 @@ from dataclasses import dataclass, field
 import yaml
 
 from .actors_match import NameScanner, build_phrase_table, find_mentions, find_unknown_names
-from .analyse_text import Lexicon, Match, PhraseTable, load_lexicon, sentence_spans, tokenize
+from .analyse_text import (
+    NORM,
+    TITLE_ONLY,
+    Lexicon,
+    Match,
+    PhraseTable,
+    load_lexicon,
+    sentence_spans,
+    tokenize,
+)
 from .clean import CleanArticle
 from .languages import detect_language
 from .load import Actor, Topic
@@ -133,18 +142,24 @@ def analyse_article(article: CleanArticle, data: AnalysisData) -> AnalysedArticl
     lexicon = data.lexicon(language)
     table = data.table or build_phrase_table(data.actors, [lexicon])
     tokens = tokenize(text)
-    matches = table.find(tokens, lexicon)
+    norms = list(map(NORM, tokens))
+    flags = lexicon.flag_list(norms)  # what each word may be, for the finders below
+    matches = table.find(tokens, lexicon, norms)
     title_end = spans[0][1]
     skip_before = title_end if _title_case(article.title) else 0
     scanner = NameScanner(text, tokens, matches, lexicon, skip_before)
     mentions = find_mentions(scanner)
     sentences = sentence_spans(text)
     lead_end = spans[1][1] if article.subtitle else (spans[2][1] if len(spans) > 2 else title_end)
-    visit = find_visit(text, tokens, matches, lexicon, sentences, title_end, lead_end)
+    visit = find_visit(text, tokens, matches, lexicon, sentences, title_end, lead_end, flags)
     unknown = find_unknown_names(scanner, sentences)
     others = [tokens[first].start for first, _ in scanner.spans()]
-    others += [tokens[m.first].start for m in matches if all(e.kind == "title" for e in m.entries)]
-    quotes = find_quotes(text, spans[2:], tokens, mentions, lexicon, sentences, others)
+    others += [
+        tokens[m.first].start
+        for m, kinds in zip(matches, scanner.kinds, strict=True)
+        if kinds <= TITLE_ONLY
+    ]
+    quotes = find_quotes(text, spans[2:], tokens, mentions, lexicon, sentences, others, flags)
     counts = Counter(m.actor_id for m in mentions)
     return AnalysedArticle(
         clean=article,
@@ -158,7 +173,7 @@ def analyse_article(article: CleanArticle, data: AnalysisData) -> AnalysedArticl
         else Visit(visit.ordinal, visit.status, visit.place, visit.evidence, visit.ordinals),
         topics=rank_topics(text, language, data.topics),
         date=article.meta.date,
-        date_hints=find_date_hints(text, tokens, lexicon, article.updated),
+        date_hints=find_date_hints(text, tokens, lexicon, article.updated, flags),
         places=_places(matches),
         quotes=tuple(Quote(q.actor_id, q.text, q.block) for q in quotes),
         unknown_names=tuple(UnknownName(u.name, u.count, u.example) for u in unknown),

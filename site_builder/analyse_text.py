@@ -8,11 +8,13 @@ an article's tokens finds every actor, role, place and title at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from itertools import accumulate, compress, repeat
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -41,6 +43,10 @@ _FOLD = str.maketrans(
     }
 )
 
+# The same folding as pairs: a chain of str.replace is much faster than translate on
+# non-Latin text, and gives the same string (no target is itself a source).
+_FOLD_PAIRS = tuple((chr(source), target) for source, target in _FOLD.items())
+
 HEBREW = "\u05d0-\u05ea"
 MEMO_LIMIT = 200_000  # distinct words whose prefix variants are remembered
 # A word: an acronym with dots (U.S.), or letters and digits with inner
@@ -49,12 +55,23 @@ MEMO_LIMIT = 200_000  # distinct words whose prefix variants are remembered
 _TOKEN = re.compile(
     rf"(?:[A-Za-z]\.){{2,}}|[^\W_]+(?:['\"][^\W_]+)*(?:(?<=[{HEBREW}])'(?![^\W_]))?"
 )
-_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$|[\"')])|\n+")
+_HAS_QUOTE = re.compile("['\"]").search
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")  # the same words, with the gaps between
+# A run of line breaks, or of . ! ? before a space, the end or a closing quote; written
+# to start with one character class, which lets the search skip quickly between ends.
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)\n*|[.!?]*(?=\s|$|[\"')]))")
 
 
 def fold_text(text: str) -> str:
     """Fold typographic quotes, geresh and dashes to ASCII, keeping every offset."""
-    return text.translate(_FOLD)
+    for source, target in _FOLD_PAIRS:
+        text = text.replace(source, target)
+    return text
+
+
+NORM = itemgetter(3)  # a token's norm, for list(map(NORM, tokens))
+TEXT = itemgetter(2)  # a token's text
+START = itemgetter(0)  # a token's start
 
 
 def is_latin(word: str) -> bool:
@@ -76,28 +93,52 @@ def _normalise_folded(word: str) -> str:
     return word
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One word of the text, with its place and lookup key."""
+class Token(NamedTuple):
+    """One word of the text, with its place and lookup key (a light tuple: one per word)."""
 
     start: int  # offset of the first character in the text
     end: int  # offset after the last character
     text: str  # as written
     norm: str  # lookup key (see normalise_word)
+    # Latin words must start with a capital to be a name; other scripts always pass.
+    capitalised: bool
 
-    @property
-    def capitalised(self) -> bool:
-        """Latin words must start with a capital to be a name; other scripts always pass."""
-        return not is_latin(self.text) or self.text[0].isupper()
+
+_WORD_INFO: dict[str, tuple[str, bool]] = {}  # folded word -> (norm, capitalised)
+
+
+def _word_info(word: str) -> tuple[str, bool]:
+    if len(_WORD_INFO) > MEMO_LIMIT:  # bounded: words recur across articles
+        _WORD_INFO.clear()
+    info = _WORD_INFO[word] = (_normalise_folded(word), not is_latin(word) or word[0].isupper())
+    return info
 
 
 def tokenize(text: str) -> list[Token]:
-    """Split text into words in one regex pass."""
+    """Split text into words in one regex pass (the loops below all run in C)."""
     folded = fold_text(text)
-    return [
-        Token(m.start(), m.end(), text[m.start() : m.end()], _normalise_folded(m.group()))
-        for m in _TOKEN.finditer(folded)
-    ]
+    parts = _TOKEN_SPLIT.split(folded)  # gap, word, gap, word, ..., gap
+    words = parts[1::2]
+    if not words:
+        return []
+    try:  # a C-level map while every word is known, which is the common case
+        infos = list(map(_WORD_INFO.__getitem__, words))
+    except KeyError:
+        infos = [_WORD_INFO.get(word) or _word_info(word) for word in words]
+    offsets = list(accumulate(map(len, parts)))  # where each gap and each word ends
+    starts, ends = offsets[0::2], offsets[1::2]
+    norms, capitalised = zip(*infos, strict=True)
+    if folded != text:  # a token's text is as written, not folded
+        # Inside a word, folding can only have made a quote or apostrophe (a word holds no
+        # dash or space): the words without one are as written already.
+        words = list(words)
+        for k in compress(range(len(words)), map(_HAS_QUOTE, words)):
+            words[k] = text[starts[k] : ends[k]]
+    return list(
+        map(
+            tuple.__new__, repeat(Token), zip(starts, ends, words, norms, capitalised, strict=False)
+        )
+    )
 
 
 def split_phrase(phrase: str) -> tuple[str, ...]:
@@ -107,11 +148,9 @@ def split_phrase(phrase: str) -> tuple[str, ...]:
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every sentence, split on full stops, ! ? and line breaks."""
-    spans, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        if m.end() > start:
-            spans.append((start, m.end()))
-        start = m.end()
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]  # never empty: each ends a sentence
+    spans = list(zip([0, *ends], ends, strict=False))
+    start = ends[-1] if ends else 0
     if start < len(text):
         spans.append((start, len(text)))
     return spans
@@ -156,9 +195,9 @@ class Lexicon:
     places: Mapping[tuple[str, ...], str] = field(default_factory=dict)  # form -> place id
     place_kinds: Mapping[str, str] = field(default_factory=dict)  # place id -> kind
     memo: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # variants seen
-    # base_in answers, keyed by id() of the word set: only the lexicon's own sets may be
-    # passed to base_in, never a set built per call (its id could be reused)
-    memo_in: dict[tuple[str, int], bool] = field(default_factory=dict, repr=False)
+    # base_in answers per word set (a frozenset caches its hash, so the key is cheap)
+    memo_in: dict[frozenset[str], dict[str, bool]] = field(default_factory=dict, repr=False)
+    memo_flags: dict[str, int] = field(default_factory=dict, repr=False)  # see ``flags``
 
     def variants(self, norm: str) -> tuple[str, ...]:
         """A word and the words left after stripping each prefix it may carry."""
@@ -188,14 +227,69 @@ class Lexicon:
 
     def base_in(self, norm: str, words: frozenset[str]) -> bool:
         """Whether the word, with or without a prefix, is one of ``words``."""
-        key = (norm, id(words))
-        known = self.memo_in.get(key)
+        memo = self.memo_in.get(words)
+        if memo is None:
+            memo = self.memo_in[words] = {}
+        known = memo.get(norm)
         if known is None:
             known = any(v in words for v in self.variants(norm))
-            if len(self.memo_in) > MEMO_LIMIT:
-                self.memo_in.clear()
-            self.memo_in[key] = known
+            if len(memo) > MEMO_LIMIT:
+                memo.clear()
+            memo[norm] = known
         return known
+
+    def flags(self, norm: str) -> int:
+        """What a word (with or without a prefix) may be, as FLAG_* bits, remembered."""
+        found = self.memo_flags.get(norm)
+        if found is None:
+            if len(self.memo_flags) > MEMO_LIMIT:
+                self.memo_flags.clear()
+            found = self.memo_flags[norm] = self._flags(norm)
+        return found
+
+    def flag_list(self, norms: Sequence[str]) -> list[int]:
+        """``flags`` of every word; most words are remembered, so this is one C-level map."""
+        try:
+            return list(map(self.memo_flags.__getitem__, norms))
+        except KeyError:
+            return [self.flags(n) for n in norms]
+
+    def _flags(self, norm: str) -> int:
+        variants = self.variants(norm)
+        flags = 0
+        for bit, words in (
+            (FLAG_TRAVEL, self.travel_or_visit),
+            (FLAG_VISIT, self.visit_nouns),
+            (FLAG_WEAK, self.weak_visit_nouns),
+            (FLAG_SPEECH, self.speech_verbs),
+            (FLAG_STATUS, _cue_firsts(self, "status")),
+            (FLAG_PLACE_CUE, _cue_firsts(self, "place")),
+        ):
+            if any(v in words for v in variants):
+                flags |= bit
+        if norm in _cue_firsts(self, "weekday"):
+            flags |= FLAG_WEEKDAY
+        return flags
+
+
+# What a word may be (Lexicon.flags); a word with no bit set needs no further look.
+FLAG_TRAVEL = 1  # a travel word or visit noun, with or without a prefix
+FLAG_VISIT = 2  # a visit noun
+FLAG_WEAK = 4  # a weak visit noun ("time")
+FLAG_SPEECH = 8  # a speech verb
+FLAG_STATUS = 16  # may start a status cue
+FLAG_PLACE_CUE = 32  # may start a place cue
+FLAG_WEEKDAY = 64  # starts a weekday name (never prefixed)
+
+
+@cache
+def _cue_firsts(lexicon: Lexicon, which: str) -> frozenset[str]:
+    """First words of the status cues, the place cues or the weekday names."""
+    if which == "weekday":
+        return frozenset(key[0] for key in lexicon.weekdays)
+    if which == "place":
+        return frozenset(lexicon.cues_starting("place"))
+    return frozenset(w for status in lexicon.status_cues for w in lexicon.cues_starting(status))
 
 
 @cache
@@ -302,14 +396,30 @@ class Entry:
     value: str  # actor id, place id, or "" for a title
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """A phrase found in the text: tokens [first, last) and what it means."""
+class Match(NamedTuple):
+    """A phrase found in the text: tokens [first, last) and what it means (a light tuple)."""
 
     first: int  # index of the first token
     last: int  # index after the last token
     entries: tuple[Entry, ...]
     prefixed: bool  # the first token carried a prefix
+
+
+def entry_kinds(entries: tuple[Entry, ...]) -> frozenset[str]:
+    """The kinds among a match's entries, remembered per entry tuple (the table's recur)."""
+    known = _KINDS.get(id(entries))
+    if known is not None and known[0] is entries:
+        return known[1]
+    if len(_KINDS) > MEMO_LIMIT:
+        _KINDS.clear()
+    kinds = frozenset(e.kind for e in entries)
+    # keyed by identity: the memo keeps each tuple alive, so its id is not reused meanwhile
+    _KINDS[id(entries)] = (entries, kinds)
+    return kinds
+
+
+_KINDS: dict[int, tuple[tuple[Entry, ...], frozenset[str]]] = {}
+TITLE_ONLY = frozenset({"title"})
 
 
 class PhraseTable:
@@ -319,35 +429,82 @@ class PhraseTable:
         self.phrases = {key: tuple(dict.fromkeys(entries)) for key, entries in phrases.items()}
         self.starts = {key[0] for key in self.phrases}
         self.longest = max((len(key) for key in self.phrases), default=0)
+        lengths: dict[str, set[int]] = {}
+        for key in self.phrases:
+            lengths.setdefault(key[0], set()).add(len(key))
+        # the lengths of the phrases each first word starts, longest first
+        self.lengths = {
+            first: tuple(sorted(found, reverse=True)) for first, found in lengths.items()
+        }
+        # phrases that need no capitals (roles and titles only)
+        self.loose = {
+            key: all(e.kind in ("role", "title") for e in entries)
+            for key, entries in self.phrases.items()
+        }
+        self._starting: dict[
+            Lexicon, dict[str, tuple[tuple[bool, str, tuple[int, ...], tuple[str]], ...]]
+        ] = {}
 
-    def find(self, tokens: list[Token], lexicon: Lexicon) -> list[Match]:
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_starting"] = {}  # a per-process memo, rebuilt on demand
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def _starts_of(
+        self, lexicon: Lexicon, norms: Sequence[str]
+    ) -> list[tuple[tuple[bool, str, tuple[int, ...], tuple[str]], ...]]:
+        """Per word: (prefixed, variant, phrase lengths, the variant as a one-word key) of
+        each variant that starts a phrase, remembered per lexicon (most words start none:
+        an empty tuple)."""
+        memo = self._starting.get(lexicon)
+        if memo is None or len(memo) > MEMO_LIMIT:
+            memo = self._starting[lexicon] = {}
+        try:  # a C-level map while every word is known, which is the common case
+            return list(map(memo.__getitem__, norms))
+        except KeyError:
+            pass
+        for norm in set(norms).difference(memo):
+            memo[norm] = tuple(
+                (variant_index > 0, variant, self.lengths[variant], (variant,))
+                for variant_index, variant in enumerate(lexicon.variants(norm))
+                if variant in self.starts
+            )
+        return list(map(memo.__getitem__, norms))
+
+    def find(
+        self, tokens: list[Token], lexicon: Lexicon, norms: Sequence[str] | None = None
+    ) -> list[Match]:
         """Non-overlapping longest matches, left to right; prefixes only on the first word."""
-        norms = [t.norm for t in tokens]
+        if norms is None:
+            norms = list(map(NORM, tokens))
+        starting = self._starts_of(lexicon, norms)
+        phrases, loose = self.phrases, self.loose
+        new = tuple.__new__  # Match(...) without the Python-level constructor
+        count = len(tokens)
         matches: list[Match] = []
-        i = 0
-        while i < len(tokens):
-            best: Match | None = None
-            for variant_index, variant in enumerate(lexicon.variants(norms[i])):
-                if variant not in self.starts:
-                    continue
-                for length in range(min(self.longest, len(tokens) - i), 0, -1):
-                    if best is not None and length <= best.last - best.first:
+        after_last = 0
+        for i in compress(range(count), starting):
+            if i < after_last:
+                continue
+            best = 0
+            entries = None
+            for variant_prefixed, variant, lengths, alone in starting[i]:
+                for length in lengths:
+                    if length <= best:
                         break
-                    key = (variant, *norms[i + 1 : i + length])
-                    entries = self.phrases.get(key)
-                    if entries and _capitals_fit(entries, tokens[i : i + length]):
-                        best = Match(i, i + length, entries, variant_index > 0)
+                    if length > count - i:
+                        continue
+                    key = alone if length == 1 else (variant, *norms[i + 1 : i + length])
+                    found = phrases.get(key)
+                    if found and (
+                        loose[key] or (tokens[i].capitalised and tokens[i + length - 1].capitalised)
+                    ):
+                        best, entries, prefixed = length, found, variant_prefixed
                         break
-            if best is None:
-                i += 1
-            else:
-                matches.append(best)
-                i = best.last
+            if entries is not None:
+                matches.append(new(Match, (i, i + best, entries, prefixed)))
+                after_last = i + best
         return matches
-
-
-def _capitals_fit(entries: tuple[Entry, ...], tokens: list[Token]) -> bool:
-    """Names and places need capitals in Latin script; roles and titles do not."""
-    if all(e.kind in ("role", "title") for e in entries):
-        return True
-    return tokens[0].capitalised and tokens[-1].capitalised

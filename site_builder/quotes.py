@@ -13,9 +13,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from itertools import compress
 
 from .actors_match import Mention
-from .analyse_text import Lexicon, Token, fold_text
+from .analyse_text import FLAG_SPEECH, NORM, START, Lexicon, Token, fold_text
 
 MIN_QUOTE_WORDS = 3
 AFTER_WINDOW = 8  # words after a closing quote searched for the speech verb
@@ -39,11 +41,14 @@ def _is_letter(ch: str) -> bool:
 
 def quote_marks(text: str, prefix_letters: frozenset[str]) -> list[int]:
     """Offsets of the quote marks in ``text`` (gershayim inside Hebrew words left out)."""
-    folded = fold_text(text)
+    return _quote_marks(fold_text(text), prefix_letters)
+
+
+def _quote_marks(folded: str, prefix_letters: frozenset[str]) -> list[int]:
+    """``quote_marks`` of a folded text."""
     marks = []
-    for i, ch in enumerate(folded):
-        if ch != '"':
-            continue
+    i = folded.find('"')
+    while i >= 0:
         before = folded[i - 1] if i > 0 else " "
         after = folded[i + 1] if i + 1 < len(folded) else " "
         if _is_letter(before) and _is_letter(after):
@@ -54,9 +59,11 @@ def quote_marks(text: str, prefix_letters: frozenset[str]) -> list[int]:
             while i - 1 - run_before >= 0 and _is_letter(folded[i - 1 - run_before]):
                 run_before += 1
             opening = run_before == 1 and before in prefix_letters and run_after >= 2
-            if not opening:
-                continue  # a gershayim, or a quote glued between Latin words
-        marks.append(i)
+            if opening:
+                marks.append(i)  # else a gershayim, or a quote glued between Latin words
+        else:
+            marks.append(i)
+        i = folded.find('"', i + 1)
     return marks
 
 
@@ -68,27 +75,29 @@ def find_quotes(
     lexicon: Lexicon,
     sentences: Sequence[tuple[int, int]] = (),
     other_people: Sequence[int] = (),
+    flags: Sequence[int] | None = None,
 ) -> list[QuoteFound]:
     """Attributed quotations in the body blocks (given as (start, end) offsets);
     ``other_people`` are offsets where someone not an actor is named or titled."""
-    sentence_starts = [s for s, _ in sentences] or [0]
-    prefix_letters = frozenset(p for p in lexicon.prefixes if len(p) == 1)
-    token_starts = [t.start for t in tokens]
-    actor_at = {i: m.actor_id for m in mentions for i in range(m.first, m.last)}
+    folded = fold_text(text)  # folding keeps offsets: a block's slice folds the same
+    if '"' not in folded:
+        return []
+    prefix_letters = _prefix_letters(lexicon.prefixes)
     spans = []
     for index, (start, end) in enumerate(blocks):
-        marks = [start + m for m in quote_marks(text[start:end], prefix_letters)]
+        if folded.find('"', start, end) < 0:
+            continue
+        marks = [start + m for m in _quote_marks(folded[start:end], prefix_letters)]
         for open_at, close_at in zip(marks[::2], marks[1::2], strict=False):
             spans.append((index, open_at, close_at))
+    if not spans:
+        return []
+    sentence_starts = [s for s, _ in sentences] or [0]
+    token_starts = list(map(START, tokens))
+    actor_at = {i: m.actor_id for m in mentions for i in range(m.first, m.last)}
     inside = [(o, c) for _, o, c in spans]
-    events = _speech_events(text, tokens, actor_at, lexicon, inside)
-    event_starts = [e[0] for e in events]
-    named = [
-        (tokens[m.first].start, m.first, m.actor_id)
-        for m in mentions
-        if not _within(tokens[m.first].start, inside)
-    ]
-    others = sorted(other_people)
+    # what a pronoun or a bare verb needs, worked out for the first one only
+    context: _Context | None = None
     found = []
     for index, open_at, close_at in spans:
         words = text[open_at + 1 : close_at].split()
@@ -103,13 +112,30 @@ def find_quotes(
                 text, tokens, first_inside, blocks[index][0], actor_at, lexicon
             )
         if speaker is _RESOLVE:
+            if context is None:
+                events = _speech_events(text, tokens, actor_at, lexicon, inside, flags)
+                named = [
+                    (tokens[m.first].start, m.first, m.actor_id)
+                    for m in mentions
+                    if not _within(tokens[m.first].start, inside)
+                ]
+                context = (events, [e[0] for e in events], named, sorted(other_people))
             sentence = sentence_starts[max(bisect.bisect_right(sentence_starts, open_at) - 1, 0)]
             first = bisect.bisect_left(token_starts, sentence)
-            speaker = _resolve(open_at, first, events, event_starts, named, others, sentence)
+            speaker = _resolve(open_at, first, *context, sentence)
         if isinstance(speaker, str):
             quote = " ".join(words).strip(" ,")
             found.append(QuoteFound(speaker, quote, index, open_at))
     return found
+
+
+# (speech events, their offsets, actors named outside quotes, other people's offsets)
+_Context = tuple[list[tuple[int, str | None]], list[int], list[tuple[int, int, str]], list[int]]
+
+
+@cache
+def _prefix_letters(prefixes: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(p for p in prefixes if len(p) == 1)
 
 
 class _Marker:
@@ -128,6 +154,11 @@ def _within(offset: int, spans: list[tuple[int, int]]) -> bool:
 def _gap(text: str, tokens: list[Token], i: int) -> str:
     """The characters between token i-1 and token i."""
     return text[tokens[i - 1].end : tokens[i].start] if i > 0 else ""
+
+
+def _breaks(gap: str) -> bool:
+    """Whether the characters between two words end a sentence or a quotation."""
+    return "." in gap or "!" in gap or "?" in gap or '"' in gap
 
 
 def _subject(
@@ -187,9 +218,7 @@ def _speaker_after(
 ) -> str | _Marker:
     """The speaker named after a closing quote, if a speech verb follows it."""
     for k in range(first, min(first + AFTER_WINDOW, len(tokens))):
-        if tokens[k].start >= limit or (
-            k > first and any(c in _gap(text, tokens, k) for c in '.!?"')
-        ):
+        if tokens[k].start >= limit or (k > first and _breaks(_gap(text, tokens, k))):
             break
         if lexicon.base_in(tokens[k].norm, lexicon.speech_verbs):
             return _verb_subject(text, tokens, k, list(range(first, k)), limit, actor_at, lexicon)
@@ -209,7 +238,7 @@ def _speaker_before(
     window: list[int] = []
     while k >= 0 and tokens[k].start >= block_start and len(window) < BEFORE_WINDOW:
         window.insert(0, k)
-        if any(c in _gap(text, tokens, k) for c in '.!?"'):
+        if _breaks(_gap(text, tokens, k)):
             break
         k -= 1
     verbs = [i for i in window if lexicon.base_in(tokens[i].norm, lexicon.speech_verbs)]
@@ -230,11 +259,15 @@ def _speech_events(
     actor_at: dict[int, str],
     lexicon: Lexicon,
     inside: list[tuple[int, int]],
+    flags: Sequence[int] | None = None,
 ) -> list[tuple[int, str | None]]:
     """(offset, speaker) of every speech verb outside quotes; None for a non-actor speaker."""
     events: list[tuple[int, str | None]] = []
-    for k, tok in enumerate(tokens):
-        if not lexicon.base_in(tok.norm, lexicon.speech_verbs) or _within(tok.start, inside):
+    if flags is None:
+        flags = lexicon.flag_list(list(map(NORM, tokens)))
+    for k in compress(range(len(flags)), flags):
+        tok = tokens[k]
+        if not flags[k] & FLAG_SPEECH or _within(tok.start, inside):
             continue
         before: list[int] = []
         i = k
