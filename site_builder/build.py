@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .analyse import AnalysedArticle, aggregate_unknown_names, prepare_analysis
 from .cache import BuildCache, code_version, files_fingerprint, fingerprint, tree_stamp
+from .clean_rules import use_user_lexicons
 from .cluster import cluster_articles
 from .library import build_library
 from .load import load_content
@@ -65,8 +66,12 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         settings = _with_overrides(read_settings(options.content), options)
         content = load_content(options.seeds, options.content)
     with clock("clean+analyse"):
+        user_lexicons = options.content / "lexicons"
+        use_user_lexicons(user_lexicons if user_lexicons.is_dir() else None)
         analysis = prepare_analysis(content.actors, content.topics, settings.languages)
-        shared = fingerprint(content.actors, content.topics, settings.languages)
+        shared = fingerprint(
+            content.actors, content.topics, settings.languages, files_fingerprint([user_lexicons])
+        )
         analysed, failures = process_articles(
             content.articles, analysis, shared, cache, options.jobs, options.scheduler, progress
         )

@@ -156,3 +156,18 @@ def test_the_cleaning_report_lists_every_removal_with_its_rule(seed_site: Path) 
     removals = [r for a in data["articles"] for r in a["removals"]]
     assert removals and all(r["rule"] and r["reason"] and r["line"] >= 1 for r in removals)
     assert sum(data["removals_per_rule"].values()) == len(removals)
+
+
+def test_a_new_site_s_boilerplate_needs_only_a_line_of_data(mini_site) -> None:
+    article = "Headline here\nA body sentence that stays.\nWibble the Wobble Gazette today\n"
+    report, site = mini_site({"seeds/a.txt": article})
+    assert "Wobble Gazette" in (site / "articles" / "a.html").read_text("utf-8").split(
+        "<details")[0]
+    report, site = mini_site(
+        {
+            "seeds/a.txt": article,
+            "content/lexicons/clean-en.yaml": "share: [Wibble the Wobble Gazette]\n",
+        }
+    )
+    body = (site / "articles" / "a.html").read_text("utf-8").split("<details")[0]
+    assert "Wobble Gazette" not in body and "A body sentence that stays." in body

@@ -1,0 +1,334 @@
+"""The cleaner's building blocks: marker lexicons, line shapes and Hebrew text repair.
+
+Markers are data (``data/lexicons/clean-<lang>.yaml``), merged over every
+language because a marker of one script never matches text of another; the
+shapes here (length, capitals, parentheses, position) are language-neutral.
+Everything is compiled once, when the lexicon is first loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+MARKER_KEYS = (
+    "related_headlines",
+    "captions",
+    "credits",
+    "agencies",
+    "bylines",
+    "contacts",
+    "update_stamps",
+    "appeal_headers",
+    "appeals",
+    "share",
+    "reporting_credits",
+    "copyright",
+    "quote_prefixes",
+    "date_words",
+)
+
+HEBREW_LETTER = "\u05d0-\u05ea"
+_HEBREW = re.compile(f"[{HEBREW_LETTER}]")
+_DELIM = r"[:\-\u2013\u2014|\u00bb\u203a>]"  # what may follow a marker: ':' '-' '|' '»' ...
+_TERMINAL = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")  # a sentence's last mark
+_WORD = re.compile(r"\w+(?:['\u2019\u05f3\"\u05f4.-]\w+)*")
+
+_user_lexicon_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Compiled marker patterns for every kind of boilerplate."""
+
+    related: re.Pattern[str]  # a related-headlines marker and what follows it
+    related_start: re.Pattern[str]  # a related-headlines marker opening a line
+    caption: re.Pattern[str]  # a caption marker at the start of a line
+    credit: re.Pattern[str]  # a photo-credit marker at the start of a line
+    credit_tail: re.Pattern[str]  # a caption's closing credit: "... (photo credit: X)"
+    agency: re.Pattern[str]  # an agency or photo service name
+    byline: re.Pattern[str]  # a byline marker, then the name
+    contact: re.Pattern[str]  # an editor-contact line
+    update: re.Pattern[str]  # an update stamp, the stamp in group "stamp"
+    appeal_header: re.Pattern[str]  # the first line of an appeal block
+    appeal: re.Pattern[str]  # a newsletter, subscription or donation phrase
+    share: re.Pattern[str]  # a share, comment or navigation line
+    reporting: re.Pattern[str]  # a reporting credit
+    copyright: re.Pattern[str]  # a copyright line
+    quote_prefixes: frozenset[str]  # prefixes that may precede an opening quote in a word
+    date_words: frozenset[str]  # the only words an update stamp's date may hold (case-folded)
+
+
+def use_user_lexicons(folder: Path | None) -> None:
+    """Merge ``folder/clean-<lang>.yaml`` files on top of the package's markers.
+
+    The build calls this once with ``content/lexicons``; the cleaner itself
+    stays a function of one article.
+    """
+    global _user_lexicon_dir
+    _user_lexicon_dir = folder
+    lexicon.cache_clear()
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The merged, compiled markers of every language (cached: compiled once)."""
+    markers: dict[str, list[str]] = {key: [] for key in MARKER_KEYS}
+    for data in _lexicon_files():
+        for key in MARKER_KEYS:
+            values = data.get(key) or []
+            if isinstance(values, str):
+                values = [values]
+            markers[key].extend(str(v).strip() for v in values if str(v).strip())
+    any_of = {key: _alternation(values) for key, values in markers.items()}
+    start = r"^[\W_]{0,3}"  # a line may open with '(' or a bullet before its marker
+    after = rf"(?=\s*(?:{_DELIM}|\)|$))"
+    flags = re.IGNORECASE
+    return Lexicon(
+        related=re.compile(
+            rf"(?:^|(?<=[\s\-\u2013\u2014|.!?:]))[\W_]{{0,2}}({any_of['related_headlines']})"
+            rf"\s*(?:{_DELIM}|$)",
+            flags,
+        ),
+        related_start=re.compile(rf"{start}(?:{any_of['related_headlines']})(?!\w)", flags),
+        caption=re.compile(rf"{start}(?:{any_of['captions']}){after}", flags),
+        credit=re.compile(rf"{start}(?:{any_of['credits']})(?:{after}|\s+by\b)", flags),
+        credit_tail=re.compile(rf"\(\s*(?:{any_of['credits']})\s*(?::|by\b)[^()]*\)$", flags),
+        agency=re.compile(rf"(?<!\w)(?:{any_of['agencies']})(?!\w)", flags),
+        byline=re.compile(rf"^(?:{any_of['bylines']})\s*:?\s+(?P<name>\S.*)$", flags),
+        contact=re.compile(rf"{start}(?:{any_of['contacts']})\b", flags),
+        update=re.compile(
+            rf"^\(?\s*(?:{any_of['update_stamps']})(?:\s+(?:on|at))?\s*:?\s*"
+            r"(?P<stamp>[^()]{0,40}\d[^()]{0,40}?)\s*\)?$",
+            flags,
+        ),
+        appeal_header=re.compile(rf"{start}(?:{any_of['appeal_headers']})\b", flags),
+        appeal=re.compile(rf"(?<!\w)(?:{any_of['appeals']})(?!\w)", flags),
+        share=re.compile(rf"{start}(?:{any_of['share']})(?!\w)", flags),
+        reporting=re.compile(rf"(?<!\w)(?:{any_of['reporting_credits']})(?!\w)", flags),
+        copyright=re.compile(rf"(?<!\w)(?:{any_of['copyright']})(?!\w)|\u00a9", flags),
+        quote_prefixes=frozenset(markers["quote_prefixes"]),
+        date_words=frozenset(w.casefold().strip(".") for w in markers["date_words"]),
+    )
+
+
+def _lexicon_files() -> Iterable[dict[str, object]]:
+    folder = resources.files("site_builder").joinpath("data/lexicons")
+    names = sorted(p.name for p in folder.iterdir() if p.name.startswith("clean-"))
+    for name in names:
+        data = yaml.safe_load(folder.joinpath(name).read_text("utf-8")) or {}
+        if isinstance(data, dict):
+            yield data
+    if _user_lexicon_dir is not None and _user_lexicon_dir.is_dir():
+        for path in sorted(_user_lexicon_dir.glob("clean-*.yaml")):
+            data = yaml.safe_load(path.read_text("utf-8-sig")) or {}
+            if isinstance(data, dict):
+                yield data
+
+
+def _alternation(values: list[str]) -> str:
+    """One regex alternative per marker, longest first, spacing-insensitive."""
+    if not values:
+        return r"(?!x)x"  # matches nothing
+    unique = sorted(set(values), key=lambda v: (-len(v), v))
+    return "|".join(_marker_pattern(v) for v in unique)
+
+
+def _marker_pattern(marker: str) -> str:
+    pattern = re.escape(marker)
+    pattern = pattern.replace(r"\ ", r"\s+")
+    # "X :" and "X:" are the same marker; so are straight and typographic apostrophes
+    pattern = re.sub(r"\\?([:,;])", r"\\s*\1", pattern)
+    return pattern.replace("'", "['\u2019\u05f3]")
+
+
+# --- line shapes -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text))
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The words of a line (numbers count; punctuation does not); cached, rules ask often."""
+    return _words(text)
+
+
+def has_hebrew(text: str) -> bool:
+    return _HEBREW.search(text) is not None
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether the line ends with a sentence's final mark (. ! ? ...)."""
+    return _TERMINAL.search(text) is not None
+
+
+def is_sentence_like(text: str) -> bool:
+    """A body paragraph, not a label: long, or a finished sentence of a few words."""
+    count = len(words(text))
+    return count >= 15 or (count >= 6 and ends_sentence(text))
+
+
+def is_headline_like(text: str) -> bool:
+    """A short line that does not end a sentence: a headline, label or caption."""
+    count = len(words(text))
+    return 0 < count <= 16 and not re.search(r"[.!:;,][\"'\u201d\u2019)]*$", text)
+
+
+def is_parenthesised(text: str) -> bool:
+    """The whole line is one parenthesis: ``( ... )``."""
+    return (
+        len(text) > 2
+        and text[0] == "("
+        and text[-1] == ")"
+        and text.count("(") == 1
+        and text.count(")") == 1
+    )
+
+
+_CASED = re.compile(r"[^\W\d_]")
+
+
+def is_all_capitals(text: str) -> bool:
+    """Every cased letter is a capital, and there are at least three of them."""
+    if text.upper() != text:  # cheap test first: most lines have a small letter
+        return False
+    return sum(1 for c in _CASED.findall(text) if c.lower() != c) >= 3
+
+
+_NAME_WORD = re.compile(
+    r"^(?:[A-Z][\w'\u2019.-]*|[A-Z]\.|de|van|von|al|el|bin|ben|da|del|la|le|"
+    rf"[{HEBREW_LETTER}][{HEBREW_LETTER}'\u05f3\"\u05f4-]*)$"
+)
+
+
+def is_name_like(text: str) -> bool:
+    """Two to four capitalised words (or Hebrew words), no digits: a person's name."""
+    parts = text.strip(" ,|").split()
+    return 2 <= len(parts) <= 4 and all(_NAME_WORD.match(p) for p in parts)
+
+
+_GLUE = re.compile(r"[a-z]{3}[?!\"\u201d\u2019)]?[A-Z][a-z]")
+
+
+def glued_junctions(text: str) -> int:
+    """How many places a lower-case word runs into a capitalised one (headlines glued)."""
+    return len(_GLUE.findall(text))
+
+
+def credit_line(text: str, lex: Lexicon) -> bool:
+    """A short line naming a photo agency, maybe with a photographer: ``Name/Flash90``."""
+    if len(words(text)) > 7 or ends_sentence(text):
+        return False
+    if not lex.agency.search(text):
+        return False
+    rest = lex.agency.sub(" ", text)
+    rest = re.sub(r"[/|,;()\u00a9\-\u2013\u2014:]|\b(?:photo|via|by)\b", " ", rest, flags=re.I)
+    return len(rest.split()) <= 3
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def is_date(text: str, lex: Lexicon) -> bool:
+    """A date or time: digits, separators and date words only ("Dec. 6, 2013, 10:02 am")."""
+    tokens = re.findall(r"[^\W\d_]+", text)
+    return any(c.isdigit() for c in text) and all(t.casefold() in lex.date_words for t in tokens)
+
+
+@lru_cache(maxsize=8192)
+def line_key(text: str) -> str:
+    """Letters and digits only, case-folded: two lines with the same key say the same."""
+    return _NOT_ALNUM.sub("", text.casefold())
+
+
+# --- Hebrew punctuation repair -----------------------------------------------------------
+
+_SPACE_BEFORE_MARK = re.compile(r"[ ]+(?=[,.:;!?]+(?:\s|$|[\"\u201d)\]]))")
+_SPACE_AFTER_OPEN = re.compile(r"([(\[\u201c\u00ab])[ ]+")
+_SPACE_BEFORE_CLOSE = re.compile(r"[ ]+([)\]\u201d\u00bb])")
+_LETTER_BEFORE = re.compile(f"[{HEBREW_LETTER}]")
+_STRAIGHT_QUOTE = re.compile('"')
+_SPACE_RUN = re.compile(r"[ ]{2,}")
+
+
+def repair_hebrew_punctuation(text: str) -> str:
+    """Undo a tokenizer's split punctuation in Hebrew text, keeping in-word quotes.
+
+    No space before , . : ; ! ? and none just inside quotes and parentheses;
+    a straight quote between two Hebrew letters is an abbreviation (a gershayim)
+    and stays.  Applied until nothing changes, so it is idempotent.
+    """
+    for _ in range(4):
+        repaired = _repair_once(text)
+        if repaired == text:
+            break
+        text = repaired
+    return text
+
+
+def _repair_once(text: str) -> str:
+    text = _SPACE_RUN.sub(" ", text)
+    text = _pair_straight_quotes(text)
+    text = _SPACE_AFTER_OPEN.sub(r"\1", text)
+    text = _SPACE_BEFORE_CLOSE.sub(r"\1", text)
+    text = _SPACE_BEFORE_MARK.sub("", text)
+    return text.strip()
+
+
+def _pair_straight_quotes(text: str) -> str:
+    """Pair straight double quotes as open/close and drop the spaces inside each pair."""
+    if '"' not in text:
+        return text
+    positions = [m.start() for m in _STRAIGHT_QUOTE.finditer(text)]
+    in_word = [_between_letters(text, i) for i in positions]
+    pairing = [p for p, inside in zip(positions, in_word, strict=True) if not inside]
+    if len(pairing) % 2 == 1:
+        # One quote too many: a one-letter prefix glued to an opening quote (b"word)
+        # looks like an abbreviation; take the first such quote as an opener instead.
+        for p, inside in zip(positions, in_word, strict=True):
+            if inside and _prefix_before(text, p) and _opener_fits(pairing, p):
+                pairing = sorted([*pairing, p])
+                break
+    if len(pairing) % 2 == 1:
+        return text  # unbalanced: leave the spacing as it is rather than guess
+    pieces: list[str] = []
+    done = 0
+    for open_at, close_at in zip(pairing[::2], pairing[1::2], strict=True):
+        inner = text[open_at + 1 : close_at].strip(" ")
+        pieces += [text[done : open_at + 1], inner, '"']
+        done = close_at + 1
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _between_letters(text: str, i: int) -> bool:
+    return (
+        0 < i < len(text) - 1
+        and _LETTER_BEFORE.match(text[i - 1]) is not None
+        and _LETTER_BEFORE.match(text[i + 1]) is not None
+    )
+
+
+def _prefix_before(text: str, i: int) -> bool:
+    start = i
+    while start > 0 and _LETTER_BEFORE.match(text[start - 1]):
+        start -= 1
+    prefix = text[start:i]
+    end = i + 1
+    while end < len(text) and _LETTER_BEFORE.match(text[end]):
+        end += 1
+    # an abbreviation has its quote before its last letter (or two, in a rare plural)
+    return prefix in lexicon().quote_prefixes and end - i - 1 >= 3
+
+
+def _opener_fits(pairing: list[int], p: int) -> bool:
+    """The candidate opener leaves an odd number of quotes after it (it has a closer)."""
+    return sum(1 for q in pairing if q > p) % 2 == 1
