@@ -18,7 +18,7 @@ from .load import Actor, Topic
 from .settings import Settings
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity
 class Library:
     """The finished data of the whole site; pages only read it."""
 
@@ -35,6 +35,7 @@ class Library:
     stories_of_actor: Mapping[str, tuple[str, ...]]  # actor id -> story ids, digest order
     visit_order: tuple[int | None, ...]  # visit ordinals with stories, newest first, None last
     stories_of_language: Mapping[str, tuple[str, ...]]  # language -> story ids, digest order
+    story_languages: Mapping[str, Mapping[str, tuple[str, ...]]]  # story -> language -> articles
     stories_of_visit: Mapping[int | None, tuple[str, ...]]  # visit -> story ids, digest order
     stories_of_topic: Mapping[str, tuple[str, ...]]  # main topic -> story ids, digest order
     stories_touching_topic: Mapping[str, tuple[str, ...]]  # secondary topic -> story ids
@@ -83,6 +84,13 @@ def build_library(
         articles_of_actor={k: tuple(v) for k, v in of_actor.items()},
         stories_of_actor={k: tuple(v) for k, v in stories_of_actor.items()},
         visit_order=tuple(dict.fromkeys(story_by_id[s].visit for s in order)),
+        story_languages={
+            s.id: {
+                code: tuple(a for a in s.article_ids if by_id[a].language == code)
+                for code in sorted({by_id[a].language for a in s.article_ids})
+            }
+            for s in stories
+        },
         stories_of_language=_group(
             order, lambda s: sorted({by_id[a].language for a in story_by_id[s].article_ids})
         ),

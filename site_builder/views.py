@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from .library import Library
 FEED_SIZE = 50  # entries per Atom feed
 CARD_ARTICLES = 6  # articles listed in a story's card; the story page lists them all
 OTHER_LANGUAGE_ARTICLES = 8  # articles listed per other language on an article page
+STORY_QUOTES = 40  # quotes shown on a story page (each article page has its own)
 EPOCH = "1970-01-01T00:00:00Z"  # the "updated" of undated entries: fixed, so builds repeat
 
 
@@ -264,6 +266,21 @@ def _story_actor_counts(library: Library, story: Story) -> Counter[str]:
 
 
 def story_card(library: Library, story: Story, lang: str, max_actors: int = 6) -> StoryCard:
+    """A story's card; cached, since a story appears on many index pages."""
+    return _cached_story_card(library, story.id, lang, max_actors)
+
+
+def forget_cached_views() -> None:
+    """Drop cached views of an earlier build (they hold its library)."""
+    _cached_story_card.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def _cached_story_card(library: Library, story_id: str, lang: str, max_actors: int) -> StoryCard:
+    return _story_card(library, library.stories[story_id], lang, max_actors)
+
+
+def _story_card(library: Library, story: Story, lang: str, max_actors: int) -> StoryCard:
     members = [library.articles[a] for a in story.article_ids]
     counts = _story_actor_counts(library, story)
     top_actors = sorted(counts, key=lambda a: (-counts[a], a))[:max_actors]
@@ -320,7 +337,7 @@ def story_context(library: Library, story_id: str) -> dict[str, Any]:
     card = story_card(library, story, lang, max_actors=50)
     page = page_frame(library, urls.story_path(story_id), lang, card.title.text)
     columns = []
-    for code in sorted({library.articles[a].language for a in story.article_ids}):
+    for code, members in library.story_languages[story_id].items():
         language = language_of(library, code)
         columns.append(
             {
@@ -330,8 +347,7 @@ def story_context(library: Library, story_id: str) -> dict[str, Any]:
                         "card": article_card(library, library.articles[a], lang),
                         "subtitle": _text(library.articles[a].clean.subtitle or "", language),
                     }
-                    for a in story.article_ids
-                    if library.articles[a].language == code
+                    for a in members
                 ],
             }
         )
@@ -352,7 +368,7 @@ def story_context(library: Library, story_id: str) -> dict[str, Any]:
         "disagreement": disagreement,
         "columns": columns,
         "reasons": story.reasons,
-        "quotes": _quotes(library, story.article_ids, lang),
+        "quotes": _quotes(library, story.article_ids, lang)[:STORY_QUOTES],
         "timeline": timeline,
     }
 
@@ -402,20 +418,23 @@ def article_context(library: Library, article_id: str) -> dict[str, Any]:
     language = language_of(library, article.language)
     code = language.code
     story = library.stories[library.story_of[article_id]]
+    by_language = library.story_languages[story.id]
     translations = [
-        (library.articles[a].language, urls.article_path(a))
-        for a in story.article_ids
-        if library.articles[a].language != code
+        (other_code, urls.article_path(members[0]))
+        for other_code, members in by_language.items()
+        if other_code != code
     ]
     page = page_frame(
         library,
         urls.article_path(article_id),
         code,
         article.clean.title,
-        translations=_first_per_language(translations),
+        translations=translations,
     )
     other_languages = []
-    for other_code in sorted({library.articles[a].language for a in story.article_ids} - {code}):
+    for other_code, members in by_language.items():
+        if other_code == code:
+            continue
         other = language_of(library, other_code)
         other_languages.append(
             {
@@ -424,9 +443,8 @@ def article_context(library: Library, article_id: str) -> dict[str, Any]:
                 ),
                 "articles": [
                     article_card(library, library.articles[a], code)
-                    for a in story.article_ids
-                    if library.articles[a].language == other_code
-                ][:OTHER_LANGUAGE_ARTICLES],
+                    for a in members[:OTHER_LANGUAGE_ARTICLES]
+                ],
             }
         )
     clean = article.clean
@@ -486,13 +504,6 @@ def article_context(library: Library, article_id: str) -> dict[str, Any]:
     }
 
 
-def _first_per_language(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
-    for code, path in pairs:
-        seen.setdefault(code, path)
-    return sorted(seen.items())
-
-
 def language_pages(library: Library, code: str) -> int:
     stories = library.stories_of_language.get(code, ())
     return page_count(len(stories), library.settings.page_size)
@@ -515,7 +526,7 @@ def language_context(library: Library, code: str, number: int = 1) -> dict[str, 
     stories = []
     for story_id in page_slice(library, story_ids, number):
         story = library.stories[story_id]
-        members = [a for a in story.article_ids if library.articles[a].language == code]
+        members = library.story_languages[story_id].get(code, ())
         stories.append(
             {
                 "card": story_card(library, story, code),
