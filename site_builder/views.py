@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import markdown as markdown_lib
