@@ -70,7 +70,14 @@ def make_parser() -> argparse.ArgumentParser:
     actors.add_argument(
         "--suggest",
         action="store_true",
-        help="print unknown people as a draft to add to actors.yaml",
+        help="unknown people as a draft to add to actors.yaml",
+    )
+    actors.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=None,
+        help="write the draft to this file instead of printing it",
     )
     return parser
 
@@ -339,7 +346,12 @@ def run_actors(args: argparse.Namespace) -> int:
     data = analyse.prepare_analysis(content.actors, content.topics, settings.languages)
     analysed = [analyse.analyse_article(clean_article(raw), data) for raw in content.articles]
     if args.suggest:
-        print(analyse.suggest_actors(analysed), end="")
+        draft = analyse.suggest_actors(analysed)
+        if args.output is None:
+            print(draft, end="")
+        else:
+            args.output.write_text(draft, encoding="utf-8")
+            print(f"wrote a draft of {draft.count('- id:')} people to {args.output}")
         return EXIT_OK
     counts: dict[str, int] = {}
     for article in analysed:

@@ -122,3 +122,15 @@ def test_clean_prints_front_matter_and_markdown(capsys) -> None:
 @pytest.mark.parametrize("args", [["clean", "/no/such/file.txt"], ["add", "/no/such/file"]])
 def test_missing_files_are_errors_not_tracebacks(args: list[str]) -> None:
     assert main(args) == 1
+
+
+def test_actors_suggest_writes_a_draft_that_actors_yaml_accepts(tmp_path: Path) -> None:
+    import yaml
+
+    from site_builder.load import read_actors
+
+    draft = tmp_path / "draft.yaml"
+    args = ["actors", "--suggest", "--seeds", str(SEEDS), "--content", str(CONTENT)]
+    assert main([*args, "--output", str(draft)]) == 0
+    people = read_actors(yaml.safe_load(draft.read_text(encoding="utf-8")))
+    assert people and all(p.names for p in people)
