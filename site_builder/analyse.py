@@ -39,6 +39,8 @@ from .clean import CleanArticle
 from .languages import detect_language
 from .load import Actor, Topic
 from .quotes import find_quotes
+from .similarity import numbers as similarity_numbers
+from .similarity import tokens as similarity_tokens
 from .topics import rank_topics
 from .visits import find_date_hints, find_visit
 
@@ -95,6 +97,10 @@ class AnalysedArticle:
     quotes: tuple[Quote, ...] = ()
     unknown_names: tuple[UnknownName, ...] = field(default_factory=tuple)
     mentions: tuple[tuple[int, str], ...] = ()  # (offset in the analysed text, actor id)
+    # The words and numbers clustering compares, computed here so that the work
+    # runs on the workers and is cached with the article; None: not computed.
+    terms: tuple[str, ...] | None = None
+    numbers: tuple[str, ...] | None = None
 
     @property
     def id(self) -> str:
@@ -161,6 +167,7 @@ def analyse_article(article: CleanArticle, data: AnalysisData) -> AnalysedArticl
     ]
     quotes = find_quotes(text, spans[2:], tokens, mentions, lexicon, sentences, others, flags)
     counts = Counter(m.actor_id for m in mentions)
+    full_text = "\n".join([article.title, article.subtitle or "", article.body_text])
     return AnalysedArticle(
         clean=article,
         language=language,
@@ -178,6 +185,8 @@ def analyse_article(article: CleanArticle, data: AnalysisData) -> AnalysedArticl
         quotes=tuple(Quote(q.actor_id, q.text, q.block) for q in quotes),
         unknown_names=tuple(UnknownName(u.name, u.count, u.example) for u in unknown),
         mentions=tuple((tokens[m.first].start, m.actor_id) for m in mentions),
+        terms=tuple(similarity_tokens(full_text, language)),
+        numbers=tuple(sorted(similarity_numbers(full_text))),
     )
 
 

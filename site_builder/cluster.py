@@ -220,7 +220,11 @@ def _prepare(
     depth = max(1, int(settings.topic_depth))
     raw: list[tuple[AnalysedArticle, dict[str, float]]] = []
     frequency: Counter[str] = Counter()
-    texts = {article.id: _full_text(article) for article in articles}
+    texts = {  # only for articles the analyser did not give terms and numbers
+        article.id: _full_text(article)
+        for article in articles
+        if article.terms is None or article.numbers is None
+    }
     for article in articles:
         features: dict[str, float] = {}
         for actor_id in article.actor_ids:
@@ -230,7 +234,8 @@ def _prepare(
             places.append(article.visit.place)  # where the visit is, as the analyser read it
         for place in places:
             features[intern("p:" + place.lower())] = 1.0
-        for number in numbers(texts[article.id]):
+        found = article.numbers if article.numbers is not None else numbers(texts[article.id])
+        for number in found:
             features[intern("n:" + number)] = 1.0
         for rank, topic_id in enumerate(article.topics[:depth]):
             features[intern("k:" + topic_id)] = 1.0 / (rank + 1)
@@ -244,7 +249,13 @@ def _prepare(
         by_language[article.language].append(article)
     vectors: dict[str, dict[str, float]] = {}
     for language, members in sorted(by_language.items()):
-        docs = strip_prefixes([text_tokens(texts[a.id], language) for a in members], language)
+        docs = strip_prefixes(
+            [
+                list(a.terms) if a.terms is not None else text_tokens(texts[a.id], language)
+                for a in members
+            ],
+            language,
+        )
         found, term_frequency = tfidf_vectors(docs, max(1, int(settings.text_terms)))
         for article, vector in zip(members, found, strict=True):
             vectors[article.id] = vector
