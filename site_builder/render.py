@@ -60,12 +60,12 @@ def _url_filter(context: jinja2.runtime.Context, target: str) -> str:
 
 def page_specs(library: Library) -> Iterator[PageSpec]:
     """Every page and feed of the site, each with its template and context."""
-    for n in range(1, views.digest_pages(library) + 1):
-        yield PageSpec(
-            urls.paged_path(urls.DIGEST, n),
-            "digest.html",
-            lambda n=n: views.digest_context(library, n),
-        )
+    yield from _paged(
+        urls.DIGEST,
+        views.digest_pages(library),
+        "digest.html",
+        lambda n: views.digest_context(library, n),
+    )
     for story_id in library.story_order:
         yield PageSpec(
             urls.story_path(story_id),
@@ -79,39 +79,47 @@ def page_specs(library: Library) -> Iterator[PageSpec]:
             lambda a=article_id: views.article_context(library, a),
         )
     for code in library.languages:
-        for n in range(1, views.language_pages(library, code) + 1):
-            yield PageSpec(
-                urls.paged_path(urls.language_path(code), n),
-                "language.html",
-                lambda c=code, n=n: views.language_context(library, c, n),
-            )
+        yield from _paged(
+            urls.language_path(code),
+            views.language_pages(library, code),
+            "language.html",
+            lambda n, c=code: views.language_context(library, c, n),
+        )
     yield PageSpec(urls.ACTORS_INDEX, "actors.html", lambda: views.actors_index_context(library))
     for actor_id in sorted(library.actors):
-        for n in range(1, views.actor_pages(library, actor_id) + 1):
-            yield PageSpec(
-                urls.paged_path(urls.actor_path(actor_id), n),
-                "actor.html",
-                lambda a=actor_id, n=n: views.actor_context(library, a, n),
-            )
+        yield from _paged(
+            urls.actor_path(actor_id),
+            views.actor_pages(library, actor_id),
+            "actor.html",
+            lambda n, a=actor_id: views.actor_context(library, a, n),
+        )
     yield PageSpec(urls.TOPICS_INDEX, "topics.html", lambda: views.topics_index_context(library))
     for topic_id in sorted(library.topics):
-        for n in range(1, views.topic_pages(library, topic_id) + 1):
-            yield PageSpec(
-                urls.paged_path(urls.topic_path(topic_id), n),
-                "topic.html",
-                lambda t=topic_id, n=n: views.topic_context(library, t, n),
-            )
+        yield from _paged(
+            urls.topic_path(topic_id),
+            views.topic_pages(library, topic_id),
+            "topic.html",
+            lambda n, t=topic_id: views.topic_context(library, t, n),
+        )
     yield PageSpec(urls.VISITS_INDEX, "visits.html", lambda: views.visits_index_context(library))
     for ordinal in library.visit_order:
-        for n in range(1, views.visit_pages(library, ordinal) + 1):
-            yield PageSpec(
-                urls.paged_path(urls.visit_path(ordinal), n),
-                "visit.html",
-                lambda o=ordinal, n=n: views.visit_context(library, o, n),
-            )
+        yield from _paged(
+            urls.visit_path(ordinal),
+            views.visit_pages(library, ordinal),
+            "visit.html",
+            lambda n, o=ordinal: views.visit_context(library, o, n),
+        )
     yield PageSpec(urls.SEARCH, "search.html", lambda: views.search_context(library))
     yield PageSpec(urls.NOT_FOUND, "404.html", lambda: views.not_found_context(library))
     yield from feed_specs(library)
+
+
+def _paged(
+    first_page: str, count: int, template: str, context: Callable[[int], dict[str, Any]]
+) -> Iterator[PageSpec]:
+    """The pages 1..count of a paged list."""
+    for number in range(1, count + 1):
+        yield PageSpec(urls.paged_path(first_page, number), template, lambda n=number: context(n))
 
 
 def feed_specs(library: Library) -> Iterator[PageSpec]:

@@ -33,12 +33,13 @@ from ..clean import clean_article
 from ..load import read_actors, read_article_file
 from ..problems import InputError
 from ..yamlio import parse_yaml
+from . import PrecisionRecall
 
 RAW_SUFFIXES = (".txt", ".html", ".htm")
 
 
 @dataclass(slots=True)
-class Score:
+class Score(PrecisionRecall):
     """Pooled counts over the evaluated articles."""
 
     articles: int = 0
@@ -52,19 +53,6 @@ class Score:
     unknown: int = 0  # gold unknown people
     unknown_found: int = 0  # ... listed by the analyser
     notes: list[str] = field(default_factory=list)  # one line per article, for --verbose
-
-    @property
-    def precision(self) -> float:
-        return self.matched / self.predicted if self.predicted else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.matched / self.gold if self.gold else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
     @property
     def quote_recall(self) -> float:

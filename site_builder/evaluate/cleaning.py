@@ -34,12 +34,13 @@ from pathlib import Path
 from ..clean import clean_article
 from ..load import read_article_file
 from ..problems import InputError
+from . import PrecisionRecall
 
 RAW_SUFFIXES = (".txt", ".html", ".htm")
 
 
 @dataclass(frozen=True, slots=True)
-class Score:
+class Score(PrecisionRecall):
     """Line counts for one document or a whole folder."""
 
     predicted: int  # body lines the cleaner kept
@@ -50,19 +51,6 @@ class Score:
         return Score(
             self.predicted + other.predicted, self.gold + other.gold, self.matched + other.matched
         )
-
-    @property
-    def precision(self) -> float:
-        return self.matched / self.predicted if self.predicted else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.matched / self.gold if self.gold else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 def main(argv: list[str]) -> int:
