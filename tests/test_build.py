@@ -171,3 +171,10 @@ def test_a_new_site_s_boilerplate_needs_only_a_line_of_data(mini_site) -> None:
     )
     body = (site / "articles" / "a.html").read_text("utf-8").split("<details")[0]
     assert "Wobble Gazette" not in body and "A body sentence that stays." in body
+
+
+def test_no_page_shows_python_objects_instead_of_text(seed_site: Path) -> None:
+    for page in seed_site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for leak in ("Link(", "Text(path", "Text(text=", "None</", "StoryCard(", "Markup("):
+            assert leak not in html, (page, leak)
