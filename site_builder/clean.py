@@ -71,6 +71,8 @@ RULES = {
     "editor-contact": "a line inviting readers to contact the editor or author",
     "update-stamp": "an update stamp; it became the article's update time",
     "appeal": "a newsletter, subscription or donation appeal",
+    "end-of-page": "a fragment of the page's furniture below the article",
+    "dateline": "the date above the body; it became the article's date when none was given",
     "share-comment": "a share, comment or navigation line",
     "reporting-credit": "a reporting or editing credit",
     "copyright": "a copyright line",
@@ -115,6 +117,7 @@ class CleanArticle:
     updated: str | None = None  # an update stamp found in the text, e.g. "22:24"
     flags: tuple[str, ...] = field(default_factory=tuple)  # doubts worth an editor's look
     head_lines: tuple[int, ...] = ()  # source lines that became the title and sub-headline
+    dateline: str | None = None  # a date line above the body, e.g. "December 5, 2013, 10:32 am"
 
     @property
     def body_text(self) -> str:
@@ -159,6 +162,7 @@ class _Findings:
 
     author: str | None = None
     updated: str | None = None
+    dateline: str | None = None
     flags: list[str] = field(default_factory=list)
     head: list[int] = field(default_factory=list)  # source lines of the title and dek
     removals: list[Removal] = field(default_factory=list)  # removals not tied to a _Line
@@ -210,6 +214,7 @@ def clean_article(raw: RawArticle) -> CleanArticle:
         removals=tuple(sorted(removals, key=lambda r: r.line)),
         meta=raw.meta,
         updated=found.updated,
+        dateline=found.dateline,
         flags=tuple(found.flags),
         head_lines=tuple(found.head),
     )
@@ -395,8 +400,10 @@ def _byline_name(text: str, lex: Lexicon) -> str | None:
         tokens.pop()
     main = " ".join(tokens)
     parts = [p for p in re.split(r"\s+and\s+|\s*&\s*", main) if p]
-    if parts and all(is_name_like(p) for p in parts):
-        return main
+    # "By Jane Roe and AP": the agency is a source, not an author.
+    people = [p for p in parts if not lex.agency.fullmatch(p.strip())]
+    if people and all(is_name_like(p) for p in people):
+        return " and ".join(people) if len(people) < len(parts) else main
     return None
 
 
@@ -481,7 +488,10 @@ def _apply_context_rules(
         _mark_repeated_captions(lines, zone, dek)
     for index in sorted(zone):
         line = lines[index]
-        if line.open and not is_sentence_like(line.text):
+        if line.open and len(words(line.text)) <= DATELINE_WORDS and is_date(line.text, lex):
+            _remove(line, "dateline")
+            found.dateline = found.dateline or line.text
+        elif line.open and not is_sentence_like(line.text):
             found.flag(line, "short line above the body kept: a caption or byline?")
 
 
@@ -497,6 +507,36 @@ def _apply_sequence_rules(lines: list[_Line], lex: Lexicon, found: _Findings) ->
     skip = line_key(candidate.text) if candidate is not None else ""
     _mark_appeal_block(lines, skip, lex, found)
     _mark_tail_lines(lines, skip, lex, found)
+    _mark_end_of_page_fragments(lines)
+
+
+END_OF_PAGE_RULES = frozenset({"appeal", "share-comment", "related-headlines", "editor-contact"})
+DATELINE_WORDS = 8  # a date line above the body: "December 5, 2013, 10:32 am"
+FRAGMENT_WORDS = 8  # a line this short with no sentence end is a label, a button, a prompt
+
+
+def _mark_end_of_page_fragments(lines: list[_Line]) -> None:
+    """Short fragments mixed into the boilerplate at the very end of a page go with it.
+
+    Sign-up forms and share bars leave labels and buttons behind ("Newsletter
+    email address", "GET IT", "Follow Jane Roe on Twitter"); below the last
+    sentence of the article, in a run that holds end-of-page boilerplate,
+    a short line that is not a sentence is one of them.
+    """
+    fragments: list[_Line] = []
+    boilerplate = False
+    for line in reversed(lines):
+        if line.open:
+            if ends_sentence(line.text) or len(words(line.text)) > FRAGMENT_WORDS:
+                break
+            fragments.append(line)
+        elif line.kept is not None:
+            break  # a line cut in two keeps body text: the article reaches down to here
+        elif line.rule in END_OF_PAGE_RULES:
+            boilerplate = True
+    if boilerplate:
+        for line in fragments:
+            _remove(line, "end-of-page", "a short label or button among end-of-page boilerplate")
 
 
 def _mark_related_continuation(lines: list[_Line]) -> None:

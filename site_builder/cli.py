@@ -300,6 +300,7 @@ def _clean_as_data(article: Any, language: str) -> dict[str, Any]:
         "author": article.author,
         "language": language,
         "updated": article.updated,
+        "dateline": article.dateline,
         "paragraphs": [{"kind": block.kind, "text": block.text} for block in article.blocks],
         "removals": [
             {"rule": r.rule, "reason": r.reason, "line": r.line, "text": r.text}
