@@ -363,6 +363,9 @@ def _weights(settings: ClusterSettings) -> dict[str, float]:
 # --- grouping ------------------------------------------------------------------------------
 
 
+LEADING_TOPIC_SHARE = 0.5  # a story's leading topics weigh at least this share of its main one
+
+
 def _visit_groups(items: Sequence[_Item], settings: ClusterSettings) -> list[_Group]:
     """One group per stated ordinal, split by main topic where members disagree on it."""
     blocks: dict[int, list[_Item]] = defaultdict(list)
@@ -373,9 +376,15 @@ def _visit_groups(items: Sequence[_Item], settings: ClusterSettings) -> list[_Gr
     for ordinal in sorted(blocks):
         members = sorted(blocks[ordinal], key=lambda i: i.id)
         dominant = _main_topic(members)
+        # An article leaves its visit's story only when none of its topics is among the
+        # story's leading ones (at least half the main topic's weight): a short article
+        # about the arrival itself stays, one about another subject does not.
+        weights = _topic_weights(members)
+        top = max(weights.values(), default=0.0)
+        leading = {t for t, w in weights.items() if w >= LEADING_TOPIC_SHARE * top}
         parts: dict[str | None, list[_Item]] = defaultdict(list)
         for item in members:
-            on_topic = dominant is None or not item.topics or dominant in item.topics
+            on_topic = dominant is None or not item.topics or bool(leading & set(item.topics))
             parts[dominant if on_topic else item.topics[0]].append(item)
         for topic_id in sorted(parts, key=lambda t: (t != dominant, t or "")):
             group = _Group(ordinal=ordinal, topic=topic_id)

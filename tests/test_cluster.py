@@ -530,3 +530,15 @@ def test_the_sites_topics_file_is_valid_and_bilingual() -> None:
     assert len(topics) >= 6
     assert all(t.keywords.get("en") and t.keywords.get("he") for t in topics)
     assert all(t.names.get("en") and t.names.get("he") for t in topics)
+
+
+def test_a_short_article_whose_only_topic_is_among_the_story_s_leading_ones_stays() -> None:
+    stories = cluster_articles(
+        [
+            article("a", ordinal=9, topics=("peace-talks", "security-arrangements", "visit")),
+            article("b", ordinal=9, topics=("peace-talks", "visit", "security-arrangements")),
+            article("c", ordinal=9, topics=("visit",)),
+        ],
+        SETTINGS,
+    )
+    assert [set(s.article_ids) for s in stories] == [{"a", "b", "c"}]
