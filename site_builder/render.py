@@ -325,6 +325,7 @@ def digest_json(library: Library) -> str:
                 "date": article.date,
                 "author": article.clean.author,
                 "actors": list(article.actor_ids),
+                "actor_mentions": {m.actor_id: m.count for m in article.actors},
                 "visit": article.visit.ordinal if article.visit else None,
                 "story": library.story_of[article.id],
             }

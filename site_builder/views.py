@@ -492,6 +492,9 @@ def article_context(library: Library, article_id: str) -> dict[str, Any]:
                 if m.actor_id in library.actors
             ],
             "visit": visit_link(library, story.visit, code) if story.visit is not None else None,
+            "date_hints": date_hints_text(article.date_hints, language.ui)
+            if not article.date
+            else None,
             "disagreement": language.ui["counts_disagree"].format(
                 counts=", ".join(str(n) for n in sorted(set(article.visit.ordinals)))
             )
@@ -586,6 +589,7 @@ def actor_context(library: Library, actor_id: str, number: int = 1) -> dict[str,
             "article_count": len(article_ids),
         },
         "stories": [story_card(library, library.stories[s], lang) for s in page_stories],
+        "articles": [article_card(library, library.articles[a], lang) for a in page_articles],
         "quotes": _quotes(library, page_articles, lang, actor_id=actor_id),
         "met_with": [
             {"link": actor_link(library, other, lang), "count": n}
@@ -757,6 +761,18 @@ def feed_context(
             "entries": entries,
         },
     }
+
+
+def date_hints_text(hints: Sequence[str], ui: Mapping[str, str]) -> str | None:
+    """The analyser's date hints ("weekday:thursday", "updated:22:24") in the page's words."""
+    shown = []
+    for hint in hints:
+        kind, _, value = hint.partition(":")
+        if kind == "weekday" and f"weekday_{value}" in ui:
+            shown.append(ui[f"weekday_{value}"])
+        elif kind == "updated" and value:
+            shown.append(f"{ui['updated']} {value}")
+    return ui["date_hints"].format(hints=", ".join(dict.fromkeys(shown))) if shown else None
 
 
 def _timestamp(date: str | None) -> str:
