@@ -7,7 +7,9 @@ order on any worker: the output is the same as a serial run.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -40,6 +42,16 @@ def clean_and_analyse(raw: RawArticle, data: AnalysisData) -> AnalysedArticle | 
         return analyse_article(clean_article(raw), data)
     except Exception as exc:  # noqa: BLE001 - one bad article must not stop the build
         return ArticleFailure(raw.path, f"{type(exc).__name__}: {exc}; article skipped")
+
+
+def _shared_strings(
+    result: AnalysedArticle | ArticleFailure,
+) -> AnalysedArticle | ArticleFailure:
+    """Intern an article's terms as it arrives from a worker: the same few thousand words
+    recur in every article, and one copy of each keeps a large collection in memory."""
+    if isinstance(result, AnalysedArticle) and result.terms:
+        return dataclasses.replace(result, terms=tuple(map(sys.intern, result.terms)))
+    return result
 
 
 def _init_worker(data: AnalysisData) -> None:
@@ -80,7 +92,7 @@ def process_articles(
     computed: Iterable[AnalysedArticle | ArticleFailure] = _run(todo, data, jobs, scheduler)
     if progress is not None and todo:
         computed = progress(computed, len(todo))
-    fresh = iter(computed)
+    fresh = map(_shared_strings, computed)
     results: dict[str, AnalysedArticle | ArticleFailure] = {}
     for key in keys:
         results[key] = stored[key] if key in stored else next(fresh)
