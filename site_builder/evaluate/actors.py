@@ -68,7 +68,11 @@ class Score(PrecisionRecall):
 
 def main(argv: list[str]) -> int:
     """Evaluate every gold file in the folder and print one summary line."""
-    parser = argparse.ArgumentParser(prog="python -m site_builder.evaluate actors")
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="python -m site_builder.evaluate actors",
+    )
     parser.add_argument("gold_dir", type=Path, help="folder of <id>.json gold files")
     parser.add_argument(
         "raw_dir",

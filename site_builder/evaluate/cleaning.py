@@ -55,7 +55,11 @@ class Score(PrecisionRecall):
 
 def main(argv: list[str]) -> int:
     """Score every (raw, gold) pair in the folder and print one summary line."""
-    parser = argparse.ArgumentParser(prog="python -m site_builder.evaluate cleaning")
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="python -m site_builder.evaluate cleaning",
+    )
     parser.add_argument("gold_dir", type=Path, help="folder of <id>.txt|html + <id>.gold.txt|json")
     parser.add_argument("--verbose", action="store_true", help="list missed and extra lines")
     parser.add_argument("--min-precision", type=float, default=0.0)

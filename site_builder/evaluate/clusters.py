@@ -48,7 +48,11 @@ def build_stories(seeds: Path, content: Path) -> tuple[Story, ...]:
 
 def main(argv: Sequence[str]) -> int:
     """Print one summary line (and each story with --show); 0 unless the input is unusable."""
-    parser = argparse.ArgumentParser(prog="python -m site_builder.evaluate clusters")
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="python -m site_builder.evaluate clusters",
+    )
     parser.add_argument("gold", type=Path)
     parser.add_argument("--seeds", type=Path, default=Path("seeds"))
     parser.add_argument("--content", type=Path, default=Path("content"))
