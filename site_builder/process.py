@@ -23,7 +23,7 @@ from .problems import Problem
 
 PARALLEL_FROM = 300  # fewer articles than this are not worth starting worker processes
 CHUNK = 64  # articles per task sent to a worker
-CACHE_FILE = "articles.pickle"
+CACHE_SHARDS = 32  # an edit rewrites one shard of the article cache, not all of it
 
 _worker_data: AnalysisData | None = None
 
@@ -85,7 +85,8 @@ def process_articles(
     """
     shared = fingerprint(code_version(), shared_inputs)
     keys = [fingerprint(shared, raw) for raw in raws]
-    stored = cache.load(CACHE_FILE) or {}
+    shards = {shard: cache.load(_shard_file(shard)) or {} for shard in range(CACHE_SHARDS)}
+    stored = {key: value for shard in shards.values() for key, value in shard.items()}
     todo = [raw for raw, key in zip(raws, keys, strict=True) if key not in stored]
     cache.hits += len(raws) - len(todo)
     cache.misses += len(todo)
@@ -96,16 +97,35 @@ def process_articles(
     results: dict[str, AnalysedArticle | ArticleFailure] = {}
     for key in keys:
         results[key] = stored[key] if key in stored else next(fresh)
-    if todo:
-        cache.save(
-            CACHE_FILE,
-            {k: v for k, v in results.items() if not isinstance(v, ArticleFailure)},
-        )
+    _save_changed_shards(cache, shards, results)
     analysed = [r for r in results.values() if isinstance(r, AnalysedArticle)]
     problems = [
         Problem(r.path, None, r.message) for r in results.values() if isinstance(r, ArticleFailure)
     ]
     return analysed, problems
+
+
+def _shard_of(key: str) -> int:
+    return int(key[:4], 16) % CACHE_SHARDS
+
+
+def _shard_file(shard: int) -> str:
+    return f"articles-{shard:02d}.pickle"
+
+
+def _save_changed_shards(
+    cache: BuildCache,
+    shards: dict[int, dict[str, AnalysedArticle]],
+    results: dict[str, AnalysedArticle | ArticleFailure],
+) -> None:
+    """Rewrite the shards whose articles changed (new, edited or gone), and only those."""
+    current: dict[int, dict[str, AnalysedArticle]] = {shard: {} for shard in shards}
+    for key, result in results.items():
+        if isinstance(result, AnalysedArticle):
+            current[_shard_of(key)][key] = result
+    for shard, entries in current.items():
+        if entries.keys() != shards[shard].keys():
+            cache.save(_shard_file(shard), entries)
 
 
 def _run(
