@@ -205,6 +205,7 @@ def render_site(
     are rendered by worker processes; every page is a file of its own, so the
     result is the same.
     """
+    views.forget_cached_views()  # cached cards of an earlier build hold its library
     job = PageJob(
         library, tuple(template_dirs), output, templates_key, previous, previous_manifest or {}
     )
