@@ -14,12 +14,12 @@ from .analyse import AnalysedArticle, aggregate_unknown_names, prepare_analysis
 from .cache import BuildCache, code_version, files_fingerprint, fingerprint, tree_stamp
 from .clean_rules import use_user_lexicons
 from .cluster import cluster_articles
-from .library import build_library
-from .load import load_content
+from .library import Library, build_library
+from .load import LoadedContent, load_content
 from .output import staged_output
 from .problems import Problem
 from .process import Progress, process_articles
-from .render import render_site
+from .render import RenderResult, render_site
 from .report import BuildReport
 from .settings import Settings, read_settings
 
@@ -51,11 +51,7 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     """Build the whole site from the inputs in ``options``."""
     started = time.perf_counter()
     cache = BuildCache(options.cache)
-    stamp = fingerprint(
-        code_version(),
-        dataclasses.replace(options, output=options.output.resolve()),
-        tree_stamp([options.seeds, options.content, *options.templates]),
-    )
+    stamp = _input_stamp(options)
     unchanged = _unchanged_since_last_build(cache, stamp, options.output)
     if unchanged is not None:
         return dataclasses.replace(
@@ -66,39 +62,17 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         settings = _with_overrides(read_settings(options.content), options)
         content = load_content(options.seeds, options.content)
     with clock("clean+analyse"):
-        user_lexicons = options.content / "lexicons"
-        use_user_lexicons(user_lexicons if user_lexicons.is_dir() else None)
-        analysis = prepare_analysis(content.actors, content.topics, settings.languages)
-        shared = fingerprint(
-            content.actors, content.topics, settings.languages, files_fingerprint([user_lexicons])
-        )
-        analysed, failures = process_articles(
-            content.articles, analysis, shared, cache, options.jobs, options.scheduler, progress
-        )
-    errors = [p for p in [*content.problems, *failures] if p.kind == "error"]
-    if options.strict and errors:
-        raise StrictBuildError(errors)
+        analysed, failures = _clean_and_analyse(content, settings, options, cache, progress)
+    problems = [*content.problems, *failures]
+    if options.strict and any(p.kind == "error" for p in problems):
+        raise StrictBuildError([p for p in problems if p.kind == "error"])
     with clock("cluster"):
         stories = cluster_articles(
             analysed, settings.cluster, topics=content.topics, actors=content.actors
         )
     with clock("render"):
         library = build_library(settings, analysed, stories, content.actors, content.topics)
-        templates = fingerprint(code_version(), files_fingerprint(options.templates))
-        # Page fingerprints describe one output folder's files: one manifest per folder.
-        manifest_name = f"pages-{fingerprint(str(options.output.resolve()))[:16]}.pickle"
-        with staged_output(options.output) as staging:
-            rendered = render_site(
-                library,
-                options.templates,
-                staging,
-                templates,
-                options.output,
-                cache.load(manifest_name) or {},
-                options.jobs,
-            )
-        cache.save(manifest_name, rendered.manifest)  # only now: the pages it lists are live
-    problems = [*content.problems, *failures]
+        rendered = _render(library, options, cache)
     report = _report(
         analysed, len(stories), rendered.written, problems, started, options.output, cache
     )
@@ -107,6 +81,53 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         LAST_BUILD, {"stamp": stamp, "output": _output_stamp(options.output), "report": report}
     )
     return report
+
+
+def _clean_and_analyse(
+    content: LoadedContent,
+    settings: Settings,
+    options: BuildOptions,
+    cache: BuildCache,
+    progress: Progress | None,
+) -> tuple[list[AnalysedArticle], list[Problem]]:
+    """The per-article stages, with the shared data they need compiled once."""
+    user_lexicons = options.content / "lexicons"
+    use_user_lexicons(user_lexicons if user_lexicons.is_dir() else None)
+    analysis = prepare_analysis(content.actors, content.topics, settings.languages)
+    shared = fingerprint(
+        content.actors, content.topics, settings.languages, files_fingerprint([user_lexicons])
+    )
+    return process_articles(
+        content.articles, analysis, shared, cache, options.jobs, options.scheduler, progress
+    )
+
+
+def _render(library: Library, options: BuildOptions, cache: BuildCache) -> RenderResult:
+    """Render into a staging folder, swap it in, then remember the pages' fingerprints."""
+    templates = fingerprint(code_version(), files_fingerprint(options.templates))
+    # Page fingerprints describe one output folder's files: one manifest per folder.
+    manifest_name = f"pages-{fingerprint(str(options.output.resolve()))[:16]}.pickle"
+    with staged_output(options.output) as staging:
+        rendered = render_site(
+            library,
+            options.templates,
+            staging,
+            templates,
+            options.output,
+            cache.load(manifest_name) or {},
+            options.jobs,
+        )
+    cache.save(manifest_name, rendered.manifest)  # only now: the pages it lists are live
+    return rendered
+
+
+def _input_stamp(options: BuildOptions) -> str:
+    """Everything a build reads, cheaply: code, options, and every input file's stat."""
+    return fingerprint(
+        code_version(),
+        dataclasses.replace(options, output=options.output.resolve()),
+        tree_stamp([options.seeds, options.content, *options.templates]),
+    )
 
 
 LAST_BUILD = "last-build.pickle"
