@@ -63,6 +63,7 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         content = load_content(options.seeds, options.content)
     with clock("clean+analyse"):
         analysed, failures = _clean_and_analyse(content, settings, options, cache, progress)
+    content = dataclasses.replace(content, articles=())  # the raw text is not needed again
     problems = [*content.problems, *failures]
     if options.strict and any(p.kind == "error" for p in problems):
         raise StrictBuildError([p for p in problems if p.kind == "error"])
