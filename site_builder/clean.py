@@ -78,7 +78,9 @@ RULES = {
     "copyright": "a copyright line",
     "duplicate-line": "the line just before it says the same",
 }
-HEADER_RULES = frozenset({"byline", "editor-contact", "caption", "photo-credit", "update-stamp"})
+HEADER_RULES = frozenset(
+    {"byline", "editor-contact", "caption", "photo-credit", "update-stamp", "dateline"}
+)
 TAIL_WINDOW = 6  # the repeated headline stands among the dump's last lines
 APPEAL_WINDOW = 10  # an appeal block starts at most this many body paragraphs from the end
 
@@ -477,6 +479,7 @@ def _apply_context_rules(
     lines: list[_Line], zone: frozenset[int], dek: _Line | None, lex: Lexicon, found: _Findings
 ) -> None:
     """Rules that need a line's neighbours or its place in the dump; order matters."""
+    _mark_datelines(lines, zone, lex, found)  # first: a byline is often its neighbour
     _mark_unmarked_bylines(lines, zone, found)
     _mark_credit_captions(lines, dek)
     _mark_header_parentheses(lines, zone, found)
@@ -488,11 +491,19 @@ def _apply_context_rules(
         _mark_repeated_captions(lines, zone, dek)
     for index in sorted(zone):
         line = lines[index]
+        if line.open and not is_sentence_like(line.text):
+            found.flag(line, "short line above the body kept: a caption or byline?")
+
+
+def _mark_datelines(
+    lines: list[_Line], zone: frozenset[int], lex: Lexicon, found: _Findings
+) -> None:
+    """A line above the body that is only a date and time: metadata, not text."""
+    for index in sorted(zone):
+        line = lines[index]
         if line.open and len(words(line.text)) <= DATELINE_WORDS and is_date(line.text, lex):
             _remove(line, "dateline")
             found.dateline = found.dateline or line.text
-        elif line.open and not is_sentence_like(line.text):
-            found.flag(line, "short line above the body kept: a caption or byline?")
 
 
 def _apply_sequence_rules(lines: list[_Line], lex: Lexicon, found: _Findings) -> None:
@@ -511,6 +522,7 @@ def _apply_sequence_rules(lines: list[_Line], lex: Lexicon, found: _Findings) ->
 
 
 END_OF_PAGE_RULES = frozenset({"appeal", "share-comment", "related-headlines", "editor-contact"})
+BYLINE_NEIGHBOURS = frozenset({"editor-contact", "update-stamp", "dateline"})
 DATELINE_WORDS = 8  # a date line above the body: "December 5, 2013, 10:32 am"
 FRAGMENT_WORDS = 8  # a line this short with no sentence end is a label, a button, a prompt
 
@@ -624,13 +636,16 @@ def _mark_tail_lines(lines: list[_Line], skip: str, lex: Lexicon, found: _Findin
 
 
 def _mark_unmarked_bylines(lines: list[_Line], zone: frozenset[int], found: _Findings) -> None:
-    """A name above the body next to a contact line, or ending in a comma, is a byline."""
+    """A name above the body next to a contact line, a date or update stamp, or ending in
+    a comma, is a byline (sites print the author's name beside the date)."""
     for index in sorted(zone):
         line = lines[index]
         if not line.open or not is_name_like(line.text):
             continue
         near_contact = any(
-            lines[j].rule == "editor-contact" for j in (index - 1, index + 1) if 0 <= j < len(lines)
+            lines[j].rule in BYLINE_NEIGHBOURS
+            for j in (index - 1, index + 1)
+            if 0 <= j < len(lines)
         )
         if near_contact or line.text.endswith((",", "|")):
             _remove(line, "byline")
@@ -648,7 +663,12 @@ def _mark_credit_captions(lines: list[_Line], dek: _Line | None) -> None:
                 if candidate.rule == "caption":
                     continue
                 break
-            if candidate is dek or not is_headline_like(candidate.text):
+            # Between header lines and its credit, a caption may be a full sentence
+            # ("X and Y in Z, December 5."); below body text it is body text.
+            previous = lines[above - 1] if above > 0 else None
+            after_header = previous is None or previous is dek or previous.rule in HEADER_RULES
+            right_above = above == index - 1 and after_header and _one_sentence(candidate.text)
+            if candidate is dek or not (is_headline_like(candidate.text) or right_above):
                 break
             if len(words(candidate.text)) > 12:
                 break

@@ -99,7 +99,12 @@ def lexicon() -> Lexicon:
         related_start=re.compile(rf"{start}(?:{any_of['related_headlines']})(?!\w)", flags),
         caption=re.compile(rf"{start}(?:{any_of['captions']}){after}", flags),
         credit=re.compile(rf"{start}(?:{any_of['credits']})(?:{after}|\s+by\b)", flags),
-        credit_tail=re.compile(rf"\(\s*(?:{any_of['credits']})\s*(?::|by\b)[^()]*\)$", flags),
+        # "... (photo credit: X)", or "... . Photo: X" closing a caption line
+        credit_tail=re.compile(
+            rf"\(\s*(?:{any_of['credits']})\s*(?::|by\b)[^()]*\)$"
+            rf"|(?<=[.!?\u05c3]\s)(?:{any_of['credits']})\s*:\s*[^.!?:]{{1,60}}$",
+            flags,
+        ),
         agency=re.compile(rf"(?<!\w)(?:{any_of['agencies']})(?!\w)", flags),
         byline=re.compile(rf"^(?:{any_of['bylines']})\s*:?\s+(?P<name>\S.*)$", flags),
         contact=re.compile(rf"{start}(?:{any_of['contacts']})\b", flags),
