@@ -180,7 +180,9 @@ def analyse_article(article: CleanArticle, data: AnalysisData) -> AnalysedArticl
         if visit is None
         else Visit(visit.ordinal, visit.status, visit.place, visit.evidence, visit.ordinals),
         topics=rank_topics(text, language, data.topics),
-        date=article.meta.date or date_from_dateline(article.dateline, language),
+        date=article.meta.date
+        or date_from_dateline(article.dateline, language)
+        or date_from_dateline(article.updated, language),
         date_hints=find_date_hints(text, tokens, lexicon, article.updated, flags),
         places=_places(matches),
         quotes=tuple(Quote(q.actor_id, q.text, q.block) for q in quotes),

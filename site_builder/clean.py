@@ -401,6 +401,8 @@ def _byline_name(text: str, lex: Lexicon) -> str | None:
     while tokens and tokens[-1].casefold().strip(".") in lex.date_words:
         tokens.pop()
     main = " ".join(tokens)
+    if main.isupper() and main.isascii():
+        main = main.title()  # "By HERB KEINON": the name, not the shouting
     parts = [p for p in re.split(r"\s+and\s+|\s*&\s*", main) if p]
     # "By Jane Roe and AP": the agency is a source, not an author.
     people = [p for p in parts if not lex.agency.fullmatch(p.strip())]
