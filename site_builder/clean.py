@@ -195,8 +195,16 @@ def clean_article(raw: RawArticle) -> CleanArticle:
     subtitle = raw.meta.subtitle and repair_text(raw.meta.subtitle)
     dek = _find_dek(lines, subtitle, repeated_keys, found) if raw.format == "text" else None
     _mark_restated_dek(lines, dek)
+    # A removal above the body (a caption that was the first sentence-like line) can
+    # extend the header zone; rerun until it stands still, as a second cleaning would.
     zone = _header_zone(lines, dek, raw.format == "text")
-    _apply_context_rules(lines, zone, dek, lex, found)
+    for _ in range(MAX_ZONE_ROUNDS):
+        _apply_context_rules(lines, zone, dek, lex, found)
+        grown = _header_zone(lines, dek, raw.format == "text")
+        if grown == zone:
+            break
+        zone = grown
+    _flag_header_leftovers(lines, zone, found)
 
     kept = [line for line in lines if (line.open or line.kept is not None) and line is not dek]
     if dek is not None:
@@ -491,6 +499,10 @@ def _apply_context_rules(
     while standing != (standing := sum(1 for line in lines if line.open)):
         _mark_duplicates(lines, dek)
         _mark_repeated_captions(lines, zone, dek)
+
+
+def _flag_header_leftovers(lines: list[_Line], zone: frozenset[int], found: _Findings) -> None:
+    """Short lines left above the body: kept (when unsure, keep), but worth a look."""
     for index in sorted(zone):
         line = lines[index]
         if line.open and not is_sentence_like(line.text):
@@ -525,6 +537,7 @@ def _apply_sequence_rules(lines: list[_Line], lex: Lexicon, found: _Findings) ->
 
 END_OF_PAGE_RULES = frozenset({"appeal", "share-comment", "related-headlines", "editor-contact"})
 BYLINE_NEIGHBOURS = frozenset({"editor-contact", "update-stamp", "dateline"})
+MAX_ZONE_ROUNDS = 4  # the header zone settles in one or two rounds; this bounds the loop
 DATELINE_WORDS = 8  # a date line above the body: "December 5, 2013, 10:32 am"
 FRAGMENT_WORDS = 8  # a line this short with no sentence end is a label, a button, a prompt
 
@@ -665,10 +678,11 @@ def _mark_credit_captions(lines: list[_Line], dek: _Line | None) -> None:
                 if candidate.rule == "caption":
                     continue
                 break
-            # Between header lines and its credit, a caption may be a full sentence
-            # ("X and Y in Z, December 5."); below body text it is body text.
+            # Between removed header lines (a byline, a dateline) and its credit, a caption
+            # may be a full sentence ("X and Y in Z, December 5."); anywhere else a
+            # sentence is body text, and the header zone must not shift under a rerun.
             previous = lines[above - 1] if above > 0 else None
-            after_header = previous is None or previous is dek or previous.rule in HEADER_RULES
+            after_header = previous is not None and previous.rule in HEADER_RULES
             right_above = above == index - 1 and after_header and _one_sentence(candidate.text)
             if candidate is dek or not (is_headline_like(candidate.text) or right_above):
                 break
