@@ -95,8 +95,9 @@ class Pager:
     pages: tuple[tuple[int, str | None], ...]  # (number, path) to show; path None: a gap
 
 
-def page_count(items: int, size: int) -> int:
-    return max(1, -(-items // size))
+def page_count(library: Library, story_ids: Sequence[str]) -> int:
+    """Pages a list of stories fills (at least one, which may say there is nothing)."""
+    return max(1, -(-len(story_ids) // library.settings.page_size))
 
 
 def pager(first_page: str, number: int, count: int, window: int = 2) -> Pager:
@@ -315,7 +316,7 @@ def _grouped_by_visit(library: Library, story_ids: Sequence[str], lang: str) -> 
 
 
 def digest_pages(library: Library) -> int:
-    return page_count(len(library.story_order), library.settings.page_size)
+    return page_count(library, library.story_order)
 
 
 def digest_context(library: Library, number: int = 1) -> dict[str, Any]:
@@ -509,7 +510,7 @@ def article_context(library: Library, article_id: str) -> dict[str, Any]:
 
 def language_pages(library: Library, code: str) -> int:
     stories = library.stories_of_language.get(code, ())
-    return page_count(len(stories), library.settings.page_size)
+    return page_count(library, stories)
 
 
 def language_context(library: Library, code: str, number: int = 1) -> dict[str, Any]:
@@ -597,12 +598,12 @@ def actor_context(library: Library, actor_id: str, number: int = 1) -> dict[str,
         ]
         if number == 1
         else [],
-        "pager": pager(first, number, page_count(len(story_ids), library.settings.page_size)),
+        "pager": pager(first, number, actor_pages(library, actor_id)),
     }
 
 
 def actor_pages(library: Library, actor_id: str) -> int:
-    return page_count(len(library.stories_of_actor.get(actor_id, ())), library.settings.page_size)
+    return page_count(library, library.stories_of_actor.get(actor_id, ()))
 
 
 def actors_index_context(library: Library) -> dict[str, Any]:
@@ -650,7 +651,7 @@ def topic_context(library: Library, topic_id: str, number: int = 1) -> dict[str,
 
 
 def topic_pages(library: Library, topic_id: str) -> int:
-    return page_count(len(library.stories_of_topic.get(topic_id, ())), library.settings.page_size)
+    return page_count(library, library.stories_of_topic.get(topic_id, ()))
 
 
 def topics_index_context(library: Library) -> dict[str, Any]:
@@ -685,7 +686,7 @@ def visit_context(library: Library, ordinal: int | None, number: int = 1) -> dic
 
 
 def visit_pages(library: Library, ordinal: int | None) -> int:
-    return page_count(len(library.stories_of_visit.get(ordinal, ())), library.settings.page_size)
+    return page_count(library, library.stories_of_visit.get(ordinal, ()))
 
 
 def visits_index_context(library: Library) -> dict[str, Any]:
