@@ -137,7 +137,11 @@ def normalise_whitespace(line: str) -> str:
 
 def repair_text(text: str) -> str:
     """Whitespace normalised, and Hebrew punctuation spacing repaired where there is Hebrew."""
-    text = normalise_whitespace(text)
+    return _repair_normalised(normalise_whitespace(text))
+
+
+def _repair_normalised(text: str) -> str:
+    """``repair_text`` of text already normalised (normalising again would change nothing)."""
     return repair_hebrew_punctuation(text) if has_hebrew(text) else text
 
 
@@ -179,7 +183,7 @@ def clean_article(raw: RawArticle) -> CleanArticle:
         return _clean_markdown(raw)
     lex = lexicon()
     lines = [
-        _Line(number, source, repair_text(source))
+        _Line(number, source, _repair_normalised(source))
         for number, source in ((n, normalise_whitespace(t)) for n, t in enumerate(raw.lines, 1))
         if source
     ]

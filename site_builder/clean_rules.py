@@ -9,7 +9,7 @@ Everything is compiled once, when the lexicon is first loaded.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -44,22 +44,47 @@ _user_lexicon_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
+class MarkerSearch:
+    """A marker pattern searched for anywhere in a line, behind a quick test.
+
+    A case-insensitive search costs a try at every position of the line, and
+    most lines hold no marker at all.  Every match of a marker holds one of
+    the marker's words literally, so ``gate`` looks for those words alone,
+    case-sensitively in the case-folded line (``fold_case``), where the regex
+    engine skips straight to their first letters.  When the gate finds none,
+    the pattern cannot match either: the answer is the same, only sooner.
+    """
+
+    pattern: re.Pattern[str]
+    gate: re.Pattern[str] | None  # None: some marker has no usable word; always search
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text) if self._may_match(text) else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(text) if self._may_match(text) else iter(())
+
+    def _may_match(self, text: str) -> bool:
+        return self.gate is None or self.gate.search(fold_case(text)) is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     """Compiled marker patterns for every kind of boilerplate."""
 
-    related: re.Pattern[str]  # a related-headlines marker and what follows it
+    related: MarkerSearch  # a related-headlines marker and what follows it
     related_start: re.Pattern[str]  # a related-headlines marker opening a line
     caption: re.Pattern[str]  # a caption marker at the start of a line
     credit: re.Pattern[str]  # a photo-credit marker at the start of a line
-    credit_tail: re.Pattern[str]  # a caption's closing credit: "... (photo credit: X)"
+    credit_tail: MarkerSearch  # a caption's closing credit: "... (photo credit: X)"
     agency: re.Pattern[str]  # an agency or photo service name
     byline: re.Pattern[str]  # a byline marker, then the name
     contact: re.Pattern[str]  # an editor-contact line
     update: re.Pattern[str]  # an update stamp, the stamp in group "stamp"
     appeal_header: re.Pattern[str]  # the first line of an appeal block
-    appeal: re.Pattern[str]  # a newsletter, subscription or donation phrase
+    appeal: MarkerSearch  # a newsletter, subscription or donation phrase
     share: re.Pattern[str]  # a share, comment or navigation line
-    reporting: re.Pattern[str]  # a reporting credit
+    reporting: MarkerSearch  # a reporting credit
     copyright: re.Pattern[str]  # a copyright line
     quote_prefixes: frozenset[str]  # prefixes that may precede an opening quote in a word
     date_words: frozenset[str]  # the only words an update stamp's date may hold (case-folded)
@@ -87,23 +112,30 @@ def lexicon() -> Lexicon:
                 values = [values]
             markers[key].extend(str(v).strip() for v in values if str(v).strip())
     any_of = {key: _alternation(values) for key, values in markers.items()}
+    gate = {key: _gate(values) for key, values in markers.items()}
     start = r"^[\W_]{0,3}"  # a line may open with '(' or a bullet before its marker
     after = rf"(?=\s*(?:{_DELIM}|\)|$))"
     flags = re.IGNORECASE
     return Lexicon(
-        related=re.compile(
-            rf"(?:^|(?<=[\s\-\u2013\u2014|.!?:]))[\W_]{{0,2}}({any_of['related_headlines']})"
-            rf"\s*(?:{_DELIM}|$)",
-            flags,
+        related=MarkerSearch(
+            re.compile(
+                rf"(?:^|(?<=[\s\-\u2013\u2014|.!?:]))[\W_]{{0,2}}({any_of['related_headlines']})"
+                rf"\s*(?:{_DELIM}|$)",
+                flags,
+            ),
+            gate["related_headlines"],
         ),
         related_start=re.compile(rf"{start}(?:{any_of['related_headlines']})(?!\w)", flags),
         caption=re.compile(rf"{start}(?:{any_of['captions']}){after}", flags),
         credit=re.compile(rf"{start}(?:{any_of['credits']})(?:{after}|\s+by\b)", flags),
         # "... (photo credit: X)", or "... . Photo: X" closing a caption line
-        credit_tail=re.compile(
-            rf"\(\s*(?:{any_of['credits']})\s*(?::|by\b)[^()]*\)$"
-            rf"|(?<=[.!?\u05c3]\s)(?:{any_of['credits']})\s*:\s*[^.!?:]{{1,60}}$",
-            flags,
+        credit_tail=MarkerSearch(
+            re.compile(
+                rf"\(\s*(?:{any_of['credits']})\s*(?::|by\b)[^()]*\)$"
+                rf"|(?<=[.!?\u05c3]\s)(?:{any_of['credits']})\s*:\s*[^.!?:]{{1,60}}$",
+                flags,
+            ),
+            gate["credits"],
         ),
         agency=re.compile(rf"(?<!\w)(?:{any_of['agencies']})(?!\w)", flags),
         byline=re.compile(rf"^(?:{any_of['bylines']})\s*:?\s+(?P<name>\S.*)$", flags),
@@ -114,9 +146,14 @@ def lexicon() -> Lexicon:
             flags,
         ),
         appeal_header=re.compile(rf"{start}(?:{any_of['appeal_headers']})\b", flags),
-        appeal=re.compile(rf"(?<!\w)(?:{any_of['appeals']})(?!\w)", flags),
+        appeal=MarkerSearch(
+            re.compile(rf"(?<!\w)(?:{any_of['appeals']})(?!\w)", flags), gate["appeals"]
+        ),
         share=re.compile(rf"{start}(?:{any_of['share']})(?!\w)", flags),
-        reporting=re.compile(rf"(?<!\w)(?:{any_of['reporting_credits']})(?!\w)", flags),
+        reporting=MarkerSearch(
+            re.compile(rf"(?<!\w)(?:{any_of['reporting_credits']})(?!\w)", flags),
+            gate["reporting_credits"],
+        ),
         copyright=re.compile(rf"(?<!\w)(?:{any_of['copyright']})(?!\w)|\u00a9", flags),
         quote_prefixes=frozenset(markers["quote_prefixes"]),
         date_words=frozenset(w.casefold().strip(".") for w in markers["date_words"]),
@@ -138,11 +175,79 @@ def _lexicon_files() -> Iterable[dict[str, object]]:
 
 
 def _alternation(values: list[str]) -> str:
-    """One regex alternative per marker, longest first, spacing-insensitive."""
+    """One regex alternative per marker, longest first, spacing-insensitive.
+
+    The alternatives sit behind a look-ahead for their first letters: a search
+    would otherwise try every marker at every position of a line, and most
+    positions start none of them.  The look-ahead is compiled with the same
+    flags as the markers, so it admits every letter a marker could start with.
+    """
     if not values:
         return r"(?!x)x"  # matches nothing
     unique = sorted(set(values), key=lambda v: (-len(v), v))
-    return "|".join(_marker_pattern(v) for v in unique)
+    alternatives = "|".join(_marker_pattern(v) for v in unique)
+    firsts = _first_characters(unique)
+    if firsts is None:
+        return alternatives
+    return f"(?=[{''.join(re.escape(c) for c in sorted(firsts))}])(?:{alternatives})"
+
+
+def _first_characters(markers: list[str]) -> set[str] | None:
+    """The characters a match of one of the markers can start with (None: not known)."""
+    firsts: set[str] = set()
+    for marker in markers:
+        first = marker[0]
+        if first in ":,;" or first.isspace():
+            return None  # _marker_pattern lets spaces come before these
+        firsts.update(_APOSTROPHES if first == "'" else first)
+    return firsts
+
+
+def _gate(values: list[str]) -> re.Pattern[str] | None:
+    """A case-sensitive search for a word of every marker, in folded text (``MarkerSearch``).
+
+    Each marker brings its longest word (the rarest in running text, as a rule);
+    a word holding a shorter chosen one is left out: the shorter finds it too.
+    """
+    if not values:
+        return re.compile(r"(?!x)x")  # no markers: nothing can match
+    chosen: set[str] = set()
+    for value in values:
+        plain = [run for run in re.findall(r"\w+", value) if _folds_plainly(run)]
+        if not plain:
+            return None  # a marker without a plain word: no gate can rule it out
+        chosen.add(max(plain, key=len).lower())
+    kept = sorted(w for w in chosen if not any(o != w and o in w for o in chosen))
+    return re.compile("|".join(re.escape(w) for w in kept))
+
+
+def _folds_plainly(word: str) -> bool:
+    """Whether ``fold_case`` maps whatever re.IGNORECASE matches with the word to word.lower().
+
+    True for ASCII letters and digits and for letters without case (Hebrew);
+    other cased letters have partners under re.IGNORECASE that str.lower() misses.
+    """
+    return all(c.isascii() or c.lower() == c == c.upper() for c in word)
+
+
+# re.IGNORECASE matches these three with an ASCII letter, but str.lower() does not
+# lower them to it ("\u0130" even becomes two characters); the fourth such letter,
+# the Kelvin sign, lowers to "k" by itself.
+_IGNORECASE_EXTRAS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+@lru_cache(maxsize=1024)
+def fold_case(text: str) -> str:
+    """Lower case, in which a plain word is found wherever re.IGNORECASE would find it.
+
+    Cached: the line rules test one line against several gated patterns in a row.
+    """
+    if "\u0130" in text or "\u0131" in text or "\u017f" in text:
+        text = text.translate(_IGNORECASE_EXTRAS)
+    return text.lower()
+
+
+_APOSTROPHES = "'\u2019\u05f3"  # a marker's apostrophe matches any of these
 
 
 def _marker_pattern(marker: str) -> str:
@@ -150,7 +255,7 @@ def _marker_pattern(marker: str) -> str:
     pattern = pattern.replace(r"\ ", r"\s+")
     # "X :" and "X:" are the same marker; so are straight and typographic apostrophes
     pattern = re.sub(r"\\?([:,;])", r"\\s*\1", pattern)
-    return pattern.replace("'", "['\u2019\u05f3]")
+    return pattern.replace("'", f"[{_APOSTROPHES}]")
 
 
 # --- line shapes -------------------------------------------------------------------------
@@ -259,9 +364,13 @@ def line_key(text: str) -> str:
 _SPACE_BEFORE_MARK = re.compile(r"[ ]+(?=[,.:;!?]+(?:\s|$|[\"\u201d)\]]))")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[\u201c\u00ab])[ ]+")
 _SPACE_BEFORE_CLOSE = re.compile(r"[ ]+([)\]\u201d\u00bb])")
-_LETTER_BEFORE = re.compile(f"[{HEBREW_LETTER}]")
 _STRAIGHT_QUOTE = re.compile('"')
 _SPACE_RUN = re.compile(r"[ ]{2,}")
+# What each repair needs somewhere in the line (most lines need none): a test for
+# it is far cheaper than a substitution that finds nothing.
+_OPEN_SPACE = re.compile("[(\\[\u201c\u00ab] ")
+_SPACE_CLOSE = re.compile(" [)\\]\u201d\u00bb]")
+_SPACE_MARK = re.compile(" [,.:;!?]")
 
 
 def repair_hebrew_punctuation(text: str) -> str:
@@ -280,18 +389,22 @@ def repair_hebrew_punctuation(text: str) -> str:
 
 
 def _repair_once(text: str) -> str:
-    text = _SPACE_RUN.sub(" ", text)
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
     text = _pair_straight_quotes(text)
-    text = _SPACE_AFTER_OPEN.sub(r"\1", text)
-    text = _SPACE_BEFORE_CLOSE.sub(r"\1", text)
-    text = _SPACE_BEFORE_MARK.sub("", text)
+    if _OPEN_SPACE.search(text):
+        text = _SPACE_AFTER_OPEN.sub(r"\1", text)
+    if _SPACE_CLOSE.search(text):
+        text = _SPACE_BEFORE_CLOSE.sub(r"\1", text)
+    if _SPACE_MARK.search(text):
+        text = _SPACE_BEFORE_MARK.sub("", text)
     return text.strip()
 
 
 def _pair_straight_quotes(text: str) -> str:
     """Pair straight double quotes as open/close and drop the spaces inside each pair."""
-    if '"' not in text:
-        return text
+    if '" ' not in text and ' "' not in text:
+        return text  # no quote has a space beside it: there is nothing to drop
     positions = [m.start() for m in _STRAIGHT_QUOTE.finditer(text)]
     in_word = [_between_letters(text, i) for i in positions]
     pairing = [p for p, inside in zip(positions, in_word, strict=True) if not inside]
@@ -314,21 +427,23 @@ def _pair_straight_quotes(text: str) -> str:
     return "".join(pieces)
 
 
+# The letters of HEBREW_LETTER ("first-last") as a set: cheaper than a regex per character.
+_HEBREW_LETTERS = frozenset(map(chr, range(ord(HEBREW_LETTER[0]), ord(HEBREW_LETTER[-1]) + 1)))
+
+
 def _between_letters(text: str, i: int) -> bool:
     return (
-        0 < i < len(text) - 1
-        and _LETTER_BEFORE.match(text[i - 1]) is not None
-        and _LETTER_BEFORE.match(text[i + 1]) is not None
+        0 < i < len(text) - 1 and text[i - 1] in _HEBREW_LETTERS and text[i + 1] in _HEBREW_LETTERS
     )
 
 
 def _prefix_before(text: str, i: int) -> bool:
     start = i
-    while start > 0 and _LETTER_BEFORE.match(text[start - 1]):
+    while start > 0 and text[start - 1] in _HEBREW_LETTERS:
         start -= 1
     prefix = text[start:i]
     end = i + 1
-    while end < len(text) and _LETTER_BEFORE.match(text[end]):
+    while end < len(text) and text[end] in _HEBREW_LETTERS:
         end += 1
     # an abbreviation has its quote before its last letter (or two, in a rare plural)
     return prefix in lexicon().quote_prefixes and end - i - 1 >= 3
