@@ -9,12 +9,16 @@ It builds synthetic analysed articles directly (no cleaning or analysis): events
 with a visit ordinal or none, a main topic, a few event-specific actors among
 common ones, places, a date and a weekday, and short texts in two languages with
 distinct alphabets.  It prints the time to cluster, the peak resident memory and
-B-cubed scores against the generated events.  Not a test: timings depend on the
-machine.
+B-cubed scores against the generated events, then the time to cluster again with
+the memo after one article was edited (one more word in its text).  The features
+are computed first, as the build's per-article stage does, and the analysed
+articles are dropped before clustering.  Not a test: timings depend on the machine.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import random
 import resource
 import sys
@@ -26,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from site_builder.analyse import ActorMention, AnalysedArticle, Visit  # noqa: E402
 from site_builder.clean import Block, CleanArticle  # noqa: E402
-from site_builder.cluster import bcubed, cluster_articles  # noqa: E402
+from site_builder.cluster import article_features, bcubed, cluster_features  # noqa: E402
 from site_builder.load import ArticleMeta  # noqa: E402
 from site_builder.settings import ClusterSettings  # noqa: E402
 
@@ -99,23 +103,40 @@ def generate(count: int, seed: int) -> tuple[list[AnalysedArticle], list[list[st
     return articles, gold
 
 
+def edited(article: AnalysedArticle) -> AnalysedArticle:
+    """The article with one more sentence at the end of its text."""
+    blocks = (*article.clean.blocks, Block("paragraph", "One more sentence."))
+    return dataclasses.replace(article, clean=dataclasses.replace(article.clean, blocks=blocks))
+
+
 def main(argv: list[str]) -> int:
-    """Generate, cluster, report."""
+    """Generate, cluster from scratch, cluster after one edit with the memo, report."""
     count = int(argv[0]) if argv else 100_000
     seed = int(argv[1]) if len(argv) > 1 else 2013
     began = time.perf_counter()
     articles, gold = generate(count, seed)
     generated = time.perf_counter()
+    features = [article_features(a) for a in articles]
+    changed = article_features(edited(articles[count // 2]))
+    del articles
+    gc.collect()
+    featured = time.perf_counter()
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    stories = cluster_articles(articles, ClusterSettings())
+    settings = ClusterSettings()
+    result = cluster_features(features, settings)
     clustered = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    precision, recall, f1 = bcubed([s.article_ids for s in stories], gold)
-    print(f"articles {len(articles)}, events {len(gold)}, stories {len(stories)}")
+    features[count // 2] = changed
+    again = cluster_features(features, settings, memo=result.memo)
+    incremental = time.perf_counter() - clustered
+    precision, recall, f1 = bcubed([s.article_ids for s in result.stories], gold)
+    print(f"articles {count}, events {len(gold)}, stories {len(result.stories)}")
     print(
-        f"generate {generated - began:.1f} s, cluster {clustered - generated:.1f} s, "
-        f"peak memory {peak:.0f} MiB ({baseline:.0f} MiB before clustering)"
+        f"generate {generated - began:.1f} s, features {featured - generated:.1f} s, "
+        f"cluster {clustered - featured:.1f} s, one edit with the memo {incremental:.2f} s "
+        f"({len(again.stories)} stories)"
     )
+    print(f"peak memory {peak:.0f} MiB ({baseline:.0f} MiB before clustering)")
     print(f"B-cubed precision {precision:.3f}, recall {recall:.3f}, F1 {f1:.3f}")
     return 0
 

@@ -16,18 +16,36 @@ The score of an article against a story is a weighted sum (weights in
 ClusterSettings) of language-independent evidence, namely smoothed IDF-weighted
 overlaps (weighted Jaccard) of actors, places, numbers and topics, a shared weekday hint and date
 proximity, plus the TF-IDF cosine to the story's articles in the same language.
+
+Two halves, so that a large site neither holds every article's text nor redoes
+everything after one edit:
+
+* ``article_features`` reads everything clustering needs from one analysed article
+  (words and their counts, numbers, topic words, titles, ...).  It is pure and runs
+  in the per-article stage, cached with the article.
+* ``cluster_features`` clusters those features.  Everything collection-wide
+  (document frequencies, the vocabulary that prefix stripping trusts) is computed
+  here.  It returns a ``ClusterMemo`` for the next build: with it, an edit that
+  keeps the set of articles recomputes only what provably depends on what changed
+  (see ``_Tables.update`` and ``_Memo``), so the result equals a run from scratch.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
+from functools import cache
+from itertools import product, repeat
+from operator import mul, truediv
+from pathlib import Path
 from sys import intern
 
 from .analyse import AnalysedArticle
@@ -39,11 +57,10 @@ from .similarity import (
     dot,
     inverse_document_frequency,
     numbers,
-    strip_prefixes,
-    tfidf_vectors,
 )
 from .similarity import tokens as text_tokens
-from .topics import topic_terms
+from .topics import _compiled as compiled_topics
+from .topics import language_lexicon, normalise_marks, topic_terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,212 +106,170 @@ def slugify(text: str) -> str:
     return slug or "x" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
 
 
-@dataclass(slots=True)
-class _Item:
-    """An article with the evidence clustering uses, computed once."""
-
-    article: AnalysedArticle
-    id: str
-    language: str
-    ordinal: int | None
-    day: int | None  # publication date as a day number
-    topics: tuple[str, ...]  # top topics, most relevant first
-    features: dict[str, float]  # "a:actor", "p:place", "n:number", "k:topic" -> weight
-    mass: dict[str, float]  # family -> sum of idf * weight
-    weekdays: frozenset[str]
-    text: dict[str, float]  # TF-IDF vector, L2-normalised
-    keys: tuple[tuple[str, float], ...]  # rarest features and their IDF, to look up candidates
-    index_keys: tuple[str, ...]  # what a story holding this article is found by
-
-
-@dataclass(slots=True)
-class _Group:
-    """A story being built: its members and their summed evidence (the profile)."""
-
-    ordinal: int | None
-    topic: str | None = None  # fixed for visit stories (decided by their stated members)
-    members: list[_Item] = field(default_factory=list)
-    sums: dict[str, float] = field(default_factory=dict)
-    mass: dict[str, float] = field(default_factory=dict)
-    weekdays: Counter[str] = field(default_factory=Counter)
-    first_day: int | None = None
-    last_day: int | None = None
-    text: dict[str, dict[str, float]] = field(default_factory=dict)
-    text_norm2: dict[str, float] = field(default_factory=dict)
-    keys: set[str] = field(default_factory=set)
-    joins: list[tuple[str, float, dict[str, float]]] = field(default_factory=list)
-    pinned: list[str] = field(default_factory=list)
-    apart: bool = False
-    base_id: str = ""
-
-    def add(self, item: _Item) -> list[str]:
-        """Add a member to the profile; return the index keys the group did not have yet."""
-        self.members.append(item)
-        for key, weight in item.features.items():
-            self.sums[key] = self.sums.get(key, 0.0) + weight
-        for family, value in item.mass.items():
-            self.mass[family] = self.mass.get(family, 0.0) + value
-        self.weekdays.update(item.weekdays)
-        if item.day is not None:
-            self.first_day = item.day if self.first_day is None else min(self.first_day, item.day)
-            self.last_day = item.day if self.last_day is None else max(self.last_day, item.day)
-        if item.text:
-            centroid = self.text.setdefault(item.language, {})
-            norm2 = self.text_norm2.get(item.language, 0.0)
-            norm2 += 2 * dot(item.text, centroid) + 1.0  # |s + v|^2, v of unit length
-            for term, weight in item.text.items():
-                centroid[term] = centroid.get(term, 0.0) + weight
-            self.text_norm2[item.language] = norm2
-        new = [k for k in item.index_keys if k not in self.keys]
-        self.keys.update(new)
-        return new
+# --- per article ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class _Context:
-    """Collection-wide values every score needs."""
+class ArticleFeatures:
+    """Everything clustering reads from one article, and nothing else (no clean text).
 
-    settings: ClusterSettings
-    idf: dict[str, float]
-    weights: dict[str, float]  # weight per kind of evidence, from the settings
+    Independent of ClusterSettings (topic depth, term cut and weights are applied at
+    cluster time).  It depends on the site's topics through ``topic_words``, so it
+    must be computed with the topics later given to ``cluster_features``
+    (``topic_set`` records which, and clustering refuses a mismatch).
+    """
+
+    id: str
+    language: str
+    date: str | None  # publication date (ISO), orders a story's members
+    day: int | None  # the same as a day number
+    ordinal: int | None  # stated visit ordinal
+    status: str | None  # visit status as reported ("unknown" too); None: no visit
+    topics: tuple[str, ...]  # every topic id, most relevant first
+    keys: tuple[str, ...]  # "a:actor", "p:place", "n:number" feature keys, each once
+    weekdays: tuple[str, ...]  # weekday names among the date hints, sorted
+    terms: tuple[str, ...]  # the words (tokens), each once, in order of first use
+    counts: tuple[int, ...]  # how often each of ``terms`` occurs
+    title: str  # the clean headline, a story title candidate
+    given_titles: tuple[tuple[str, str], ...]  # (language, title) from extra.story_title
+    topic_words: tuple[tuple[str, tuple[str, ...]], ...]  # topic id -> its words in the text
+    topic_set: str  # fingerprint of the topics ``topic_words`` was computed with
+    pin: str | None  # front matter 'story': the story (or article) it is pinned to
+    apart: bool  # front matter 'apart'
+    digest: bytes = field(default=b"", compare=False)  # of all the above: change detection
 
 
-def cluster_articles(
-    articles: Sequence[AnalysedArticle],
-    settings: ClusterSettings,
-    *,
-    topics: Sequence[Topic] = (),
-    actors: Sequence[Actor] = (),
-) -> tuple[Story, ...]:
-    """Group articles into stories: by visit, then by evidence; see the module docstring."""
-    # Clustering allocates millions of small acyclic containers; the cycle collector's
-    # repeated full scans of them would cost more than the clustering itself.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _cluster(articles, settings, topics, actors)
-    finally:
-        if collecting:
-            gc.enable()
+_TOPIC_SETS: dict[int, tuple[Sequence[Topic], str]] = {}
 
 
-def _cluster(
-    articles: Sequence[AnalysedArticle],
-    settings: ClusterSettings,
-    topics: Sequence[Topic],
-    actors: Sequence[Actor],
-) -> tuple[Story, ...]:
-    """The recipe of the module docstring, step by step."""
-    unique = {a.id: a for a in sorted(articles, key=lambda a: a.id)}
-    ordered = [unique[k] for k in sorted(unique)]
-    pinned = [a for a in ordered if a.clean.meta.story]
-    apart = [a for a in ordered if a.clean.meta.apart and not a.clean.meta.story]
-    free = [a for a in ordered if not a.clean.meta.story and not a.clean.meta.apart]
-    items, context = _prepare(free + apart + pinned, settings)
+def _topic_set(topics: Sequence[Topic]) -> str:
+    """A short fingerprint of the topics' ids and keywords (cached per topics object)."""
+    cached = _TOPIC_SETS.get(id(topics))
+    if cached is not None and cached[0] is topics:
+        return cached[1]
+    text = repr([(t.id, sorted((k, tuple(v)) for k, v in t.keywords.items())) for t in topics])
+    key = intern(hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest())
+    if len(_TOPIC_SETS) > 64:
+        _TOPIC_SETS.clear()
+    _TOPIC_SETS[id(topics)] = (topics, key)
+    return key
 
-    anchored = _visit_groups(
-        [items[a.id] for a in free if items[a.id].ordinal is not None], settings
+
+def article_features(article: AnalysedArticle, topics: Sequence[Topic] = ()) -> ArticleFeatures:
+    """The clustering evidence of one article: pure, so it can run and be cached per article.
+
+    ``topics`` are the site's topics (the analysis data's): the words of each topic
+    found in the text name a story's main topic in its reasons.
+    """
+    meta = article.clean.meta
+    full = None
+    if article.terms is None or article.numbers is None or topics:
+        full = _full_text(article)
+    words = (
+        list(article.terms) if article.terms is not None else text_tokens(full, article.language)
     )
-    loose = [items[a.id] for a in free if items[a.id].ordinal is None]
-    joined = _join_visit_stories(loose, anchored, context)
-    rest = [item for item in loose if item.id not in joined]
-    groups = anchored + _cluster_loose(rest, context)
-    for article in apart:
-        group = _Group(ordinal=items[article.id].ordinal, apart=True)
-        group.add(items[article.id])
-        groups.append(group)
-    _assign_ids(groups)
-    _place_pinned([items[a.id] for a in pinned], groups)
-    names = _Names(topics, actors)
-    stories = [_story(group, context, names) for group in groups]
-    return tuple(sorted(stories, key=lambda s: (s.visit is None, -(s.visit or 0), s.id)))
+    counted = Counter(map(intern, words))
+    found = article.numbers if article.numbers is not None else sorted(numbers(full or ""))
+    visit = article.visit
+    fields = dict(
+        id=article.id,
+        language=intern(article.language),
+        date=article.date,
+        day=_day(article.date),
+        ordinal=visit.ordinal if visit is not None else None,
+        status=intern(visit.status) if visit is not None else None,
+        topics=tuple(map(intern, article.topics)),
+        keys=_feature_keys(article, found),
+        weekdays=tuple(sorted(_weekdays(article.date_hints))),
+        terms=tuple(counted),
+        counts=tuple(counted.values()),
+        title=article.clean.title,
+        given_titles=_given_titles(meta.extra.get("story_title"), article.language),
+        topic_words=_topic_words(full or "", article.language, topics),
+        topic_set=_topic_set(topics),
+        pin=str(meta.story) if meta.story else None,
+        apart=bool(meta.apart) and not meta.story,
+    )
+    digest = hashlib.blake2b(repr(sorted(fields.items())).encode(), digest_size=16).digest()
+    return ArticleFeatures(**fields, digest=digest)
 
 
-# --- evidence ------------------------------------------------------------------------------
+def _feature_keys(article: AnalysedArticle, found: Iterable[str]) -> tuple[str, ...]:
+    """Actors, places (with the visit's place) and numbers as keys, in this order, each once."""
+    keys = ["a:" + actor_id for actor_id in article.actor_ids]
+    places = list(article.places)
+    if article.visit is not None and article.visit.place:
+        places.append(article.visit.place)  # where the visit is, as the analyser read it
+    keys += ["p:" + place.lower() for place in places]
+    keys += ["n:" + number for number in found]
+    return tuple(dict.fromkeys(map(intern, keys)))
 
 
-def _prepare(
-    articles: Sequence[AnalysedArticle], settings: ClusterSettings
-) -> tuple[dict[str, _Item], _Context]:
-    """Features, IDF and TF-IDF for the whole collection, in one pass per kind."""
-    depth = max(1, int(settings.topic_depth))
-    raw: list[tuple[AnalysedArticle, dict[str, float]]] = []
-    frequency: Counter[str] = Counter()
-    texts = {  # only for articles the analyser did not give terms and numbers
-        article.id: _full_text(article)
-        for article in articles
-        if article.terms is None or article.numbers is None
-    }
-    for article in articles:
-        features: dict[str, float] = {}
-        for actor_id in article.actor_ids:
-            features[intern("a:" + actor_id)] = 1.0
-        places = list(article.places)
-        if article.visit is not None and article.visit.place:
-            places.append(article.visit.place)  # where the visit is, as the analyser read it
-        for place in places:
-            features[intern("p:" + place.lower())] = 1.0
-        found = article.numbers if article.numbers is not None else numbers(texts[article.id])
-        for number in found:
-            features[intern("n:" + number)] = 1.0
-        for rank, topic_id in enumerate(article.topics[:depth]):
-            features[intern("k:" + topic_id)] = 1.0 / (rank + 1)
-        frequency.update(features.keys())
-        raw.append((article, features))
-    total = len(articles)
-    idf = {key: inverse_document_frequency(df, total) for key, df in frequency.items()}
-
-    by_language: dict[str, list[AnalysedArticle]] = defaultdict(list)
-    for article in articles:
-        by_language[article.language].append(article)
-    vectors: dict[str, dict[str, float]] = {}
-    for language, members in sorted(by_language.items()):
-        docs = strip_prefixes(
-            [
-                list(a.terms) if a.terms is not None else text_tokens(texts[a.id], language)
-                for a in members
-            ],
-            language,
+def _given_titles(given: object, language: str) -> tuple[tuple[str, str], ...]:
+    """extra.story_title: one title in the article's language, or one per language."""
+    if isinstance(given, str) and given.strip():
+        return ((language, given.strip()),)
+    if isinstance(given, Mapping):
+        return tuple(
+            (str(lang), text.strip())
+            for lang, text in sorted(given.items())
+            if isinstance(text, str) and text.strip()
         )
-        found, term_frequency = tfidf_vectors(docs, max(1, int(settings.text_terms)))
-        for article, vector in zip(members, found, strict=True):
-            vectors[article.id] = vector
-        for term, df in term_frequency.items():
-            key = intern(f"t:{language}:{term}")
-            frequency[key] = df
-            idf[key] = inverse_document_frequency(df, len(members))
+    return ()
 
-    items = {}
-    for article, features in raw:
-        mass: dict[str, float] = defaultdict(float)
-        for key, weight in features.items():
-            # A feature no other article has can never be shared: it is evidence neither for
-            # nor against any pairing, so it stays out of the overlap's denominator.
-            if frequency[key] > 1:
-                mass[key[0]] += idf[key] * weight
-        text = vectors.get(article.id, {})
-        top_terms = sorted(text, key=text.__getitem__, reverse=True)[:8]  # stable on ties
-        term_keys = [intern(f"t:{article.language}:{term}") for term in top_terms]
-        index_keys = [k for k in features if k[0] != "k"] + term_keys
-        # A key no other article holds cannot find a story: the rarest shared keys are the best.
-        rarest = sorted((frequency[k], k) for k in index_keys if frequency[k] > 1)
-        keys = tuple((k, idf[k]) for _, k in rarest[: int(settings.block_keys)])
-        visit = article.visit
-        items[article.id] = _Item(
-            article=article,
-            id=article.id,
-            language=article.language,
-            ordinal=visit.ordinal if visit is not None else None,
-            day=_day(article.date),
-            topics=tuple(article.topics[:depth]),
-            features=features,
-            mass=dict(mass),
-            weekdays=_weekdays(article.date_hints),
-            text=text,
-            keys=keys,
-            index_keys=tuple(sorted(index_keys)),
-        )
-    return items, _Context(settings, idf, _weights(settings))
+
+def _topic_words(
+    text: str, language: str, topics: Sequence[Topic]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Per topic, the words of the text that are its keywords, as ``topic_terms`` finds them.
+
+    One scan for all topics instead of one per topic (the slowest part of the features):
+    at each place where some topic's pattern matches, a lookahead per topic tells what
+    that topic's own pattern would match there; each topic then keeps its leftmost,
+    non-overlapping matches, as its own scan would.
+    """
+    keyword_sets = tuple((t.id, tuple(t.keywords.get(language, ()))) for t in topics)
+    scanner = _topic_scanner(language, keyword_sets)
+    if scanner is None:  # patterns of an unexpected form: one scan per topic
+        found = [(t.id, topic_terms(text, language, t)) for t in topics]
+    else:
+        pattern, topic_ids = scanner
+        ends = [0] * len(topic_ids)
+        words: list[dict[str, None]] = [{} for _ in topic_ids]
+        for match in pattern.finditer(normalise_marks(text).lower()):
+            start = match.start()
+            for number, word in enumerate(match.groups()):
+                if word is not None and start >= ends[number]:
+                    ends[number] = start + len(word)
+                    words[number].setdefault(word)
+        found = [(t, tuple(w)) for t, w in zip(topic_ids, words, strict=True)]
+    return tuple(
+        (intern(topic_id), tuple(intern(w.strip()) for w in used))
+        for topic_id, used in found
+        if used
+    )
+
+
+@cache
+def _topic_scanner(
+    language: str, keyword_sets: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
+    """One pattern: where any topic matches, a capturing lookahead per topic (see above)."""
+    head = r"(?<!\w)"
+    bodies, topic_ids = [], []
+    for topic_id, keywords in keyword_sets:
+        single, found = compiled_topics(language, ((topic_id, keywords),))
+        if not found:
+            continue
+        if not single.pattern.startswith(head) or "(?P<t0>" not in single.pattern:
+            return None
+        bodies.append(single.pattern[len(head) :].replace("(?P<t0>", "(?:", 1))
+        topic_ids.append(topic_id)
+    if not bodies:
+        return re.compile(r"(?!)"), ()
+    anywhere = "|".join(f"(?:{body})" for body in bodies)
+    each = "".join(f"(?:(?=({body})))?" for body in bodies)
+    return re.compile(f"{head}(?={anywhere}){each}"), tuple(topic_ids)
 
 
 def _weekdays(hints: Iterable[str]) -> frozenset[str]:
@@ -321,6 +296,297 @@ def _day(value: str | None) -> int | None:
         return None
 
 
+# --- collection-wide statistics --------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Language:
+    """One language's word statistics: what prefix stripping and TF-IDF weights depend on."""
+
+    documents: int
+    vocabulary: Counter[str]  # word as written -> articles using it
+    bare: dict[str, str]  # word -> the word without its prefixes, only where the two differ
+    frequency: Counter[str]  # bare word -> articles using it (document frequency)
+    idf: dict[str, float] = field(default_factory=dict)
+    rank: dict[str, int] = field(default_factory=dict)  # by (frequency, word): the cut's order
+
+    def refresh(self) -> None:
+        """IDF and rank from the frequencies (cheap: one entry per distinct word)."""
+        total = self.documents
+        self.idf = {t: inverse_document_frequency(df, total) for t, df in self.frequency.items()}
+        order = sorted(self.frequency, key=lambda t: (self.frequency[t], t))
+        self.rank = dict(zip(order, range(len(order)), strict=True))
+
+    def stripped(self, terms: Iterable[str]) -> set[str]:
+        """The distinct bare words of an article's words."""
+        return set(map(self.bare.get, terms, terms))
+
+
+def _strip_rule(language: str) -> Callable[[str, Mapping[str, object]], str]:
+    """similarity.strip_prefixes for one word: a bare form is trusted if the collection has it."""
+    lexicon = language_lexicon(language)
+    prefixes = set(lexicon.prefixes)
+
+    def bare(word: str, vocabulary: Mapping[str, object]) -> str:
+        found = word
+        for _ in range(lexicon.max_prefixes):
+            if len(found) > 3 and found[0] in prefixes and vocabulary.get(found[1:]):
+                found = found[1:]
+            else:
+                break
+        return found
+
+    return bare
+
+
+def _prefixed_forms(words: Iterable[str], language: str) -> set[str]:
+    """Every word that some prefixes in front of ``words`` could spell (the words included)."""
+    lexicon = language_lexicon(language)
+    forms = set(words)
+    if lexicon.prefixes and lexicon.max_prefixes:
+        heads = [
+            "".join(p)
+            for k in range(1, lexicon.max_prefixes + 1)
+            for p in product(lexicon.prefixes, repeat=k)
+        ]
+        forms.update(head + word for word in list(forms) for head in heads)
+    return forms
+
+
+def _language_table(language: str, members: Sequence[ArticleFeatures]) -> _Language:
+    """Vocabulary, prefix stripping and document frequencies of one language, from scratch."""
+    vocabulary: Counter[str] = Counter()
+    for member in members:
+        vocabulary.update(member.terms)
+    bare = {}
+    if language_lexicon(language).prefixes and language_lexicon(language).max_prefixes:
+        rule = _strip_rule(language)
+        bare = {w: b for w in vocabulary if (b := rule(w, vocabulary)) != w}
+    table = _Language(len(members), vocabulary, bare, Counter())
+    for member in members:
+        table.frequency.update(table.stripped(member.terms))
+    table.refresh()
+    return table
+
+
+def _depth(settings: ClusterSettings) -> int:
+    return max(1, int(settings.topic_depth))
+
+
+def _all_keys(source: ArticleFeatures, depth: int) -> tuple[str, ...]:
+    """Every feature key the article contributes to the document frequencies."""
+    return source.keys + tuple(intern("k:" + t) for t in source.topics[:depth])
+
+
+@dataclass(slots=True)
+class _Tables:
+    """Document frequencies of features and words over the whole collection."""
+
+    total: int
+    frequency: Counter[str]  # feature key ("a:", "p:", "n:", "k:") -> articles holding it
+    languages: dict[str, _Language]
+    idf: dict[str, float] = field(default_factory=dict)  # of feature keys, filled when asked
+
+    @classmethod
+    def build(cls, articles: Sequence[ArticleFeatures], depth: int) -> _Tables:
+        frequency: Counter[str] = Counter()
+        by_language: dict[str, list[ArticleFeatures]] = defaultdict(list)
+        for source in articles:
+            frequency.update(_all_keys(source, depth))
+            by_language[source.language].append(source)
+        languages = {lang: _language_table(lang, m) for lang, m in sorted(by_language.items())}
+        return cls(len(articles), frequency, languages)
+
+    def feature_idf(self, key: str) -> float:
+        value = self.idf.get(key)
+        if value is None:
+            value = self.idf[key] = inverse_document_frequency(self.frequency[key], self.total)
+        return value
+
+    def key_frequency(self, key: str) -> int:
+        """Document frequency of a feature key or of a term key "t:<language>:<word>"."""
+        if key[0] == "t":
+            _, language, term = key.split(":", 2)
+            return self.languages[language].frequency[term]
+        return self.frequency[key]
+
+    def key_idf(self, key: str) -> float:
+        if key[0] == "t":
+            _, language, term = key.split(":", 2)
+            return self.languages[language].idf[term]
+        return self.feature_idf(key)
+
+
+# --- items -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Item:
+    """An article with the evidence clustering uses, computed once."""
+
+    source: ArticleFeatures
+    id: str
+    language: str
+    ordinal: int | None
+    day: int | None  # publication date as a day number
+    topics: tuple[str, ...]  # top topics, most relevant first
+    features: dict[str, float]  # "a:actor", "p:place", "n:number", "k:topic" -> weight
+    mass: dict[str, float]  # family -> sum of idf * weight
+    weekdays: frozenset[str]
+    text: dict[str, float]  # TF-IDF vector, L2-normalised
+    keys: tuple[tuple[str, float], ...]  # rarest features and their IDF, to look up candidates
+    index_keys: tuple[str, ...]  # what a story holding this article is found by
+
+
+_TF: list[float] = []
+
+
+def _tf(count: int) -> float:
+    """1 + ln(count), the damped term frequency (a table: counts repeat)."""
+    while len(_TF) <= count:
+        _TF.append(1.0 + math.log(len(_TF)) if _TF else 0.0)
+    return _TF[count]
+
+
+def _vector(source: ArticleFeatures, table: _Language, max_terms: int) -> dict[str, float]:
+    """similarity.tfidf_vectors for one article, given the collection's statistics.
+
+    The same floats in the same order: the cut keeps the most repeated words, ties
+    to the rarer word (higher IDF), then by word.
+    """
+    counts = dict(zip(map(table.bare.get, source.terms, source.terms), source.counts, strict=True))
+    if len(counts) < len(source.terms):  # some words lost their prefixes: add up their counts
+        raw = dict(zip(source.terms, source.counts, strict=True))
+        for bare in {table.bare[w] for w in table.bare.keys() & raw.keys()}:
+            counts[bare] = raw.get(bare, 0)
+        for word in table.bare.keys() & raw.keys():
+            counts[table.bare[word]] += raw[word]
+    terms = list(counts)
+    if len(terms) > max_terms:
+        terms.sort(key=table.rank.__getitem__)  # rarer first, then by word
+        terms.sort(key=counts.__getitem__, reverse=True)  # stable: most repeated first
+        del terms[max_terms:]
+    tfs = [_tf(counts[t]) for t in terms]
+    weights = list(map(mul, tfs, map(table.idf.__getitem__, terms)))
+    norm = math.sqrt(sum(map(mul, weights, weights)))
+    return dict(zip(terms, map(truediv, weights, repeat(norm)), strict=False)) if norm else {}
+
+
+def _item(source: ArticleFeatures, tables: _Tables, settings: ClusterSettings) -> _Item:
+    """The evidence of one article, weighed against the collection's statistics."""
+    depth = _depth(settings)
+    features = dict.fromkeys(source.keys, 1.0)
+    for rank, topic_id in enumerate(source.topics[:depth]):
+        features[intern("k:" + topic_id)] = 1.0 / (rank + 1)
+    mass: dict[str, float] = defaultdict(float)
+    for key, weight in features.items():
+        # A feature no other article has can never be shared: it is evidence neither for
+        # nor against any pairing, so it stays out of the overlap's denominator.
+        if tables.frequency[key] > 1:
+            mass[key[0]] += tables.feature_idf(key) * weight
+    table = tables.languages[source.language]
+    text = _vector(source, table, max(1, int(settings.text_terms)))
+    top_terms = sorted(text, key=text.__getitem__, reverse=True)[:8]  # stable on ties
+    term_keys = [intern(f"t:{source.language}:{term}") for term in top_terms]
+    index_keys = [k for k in features if k[0] != "k"] + term_keys
+    # A key no other article holds cannot find a story: the rarest shared keys are the best.
+    frequencies = {k: tables.key_frequency(k) for k in index_keys}
+    rarest = sorted((frequencies[k], k) for k in index_keys if frequencies[k] > 1)
+    keys = tuple((k, tables.key_idf(k)) for _, k in rarest[: int(settings.block_keys)])
+    return _Item(
+        source=source,
+        id=source.id,
+        language=source.language,
+        ordinal=source.ordinal,
+        day=source.day,
+        topics=source.topics[:depth],
+        features=features,
+        mass=dict(mass),
+        weekdays=frozenset(source.weekdays),
+        text=text,
+        keys=keys,
+        index_keys=tuple(sorted(index_keys)),
+    )
+
+
+class _Items:
+    """Items by article id, each computed when first asked for: an incremental run asks few."""
+
+    def __init__(
+        self, sources: Mapping[str, ArticleFeatures], tables: _Tables, settings: ClusterSettings
+    ) -> None:
+        self.sources = sources
+        self.tables = tables
+        self.settings = settings
+        self._done: dict[str, _Item] = {}
+
+    def __getitem__(self, article_id: str) -> _Item:
+        item = self._done.get(article_id)
+        if item is None:
+            item = _item(self.sources[article_id], self.tables, self.settings)
+            self._done[article_id] = item
+        return item
+
+
+# --- groups ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Group:
+    """A story being built: its members and their summed evidence (the profile)."""
+
+    ordinal: int | None
+    topic: str | None = None  # fixed for visit stories (decided by their stated members)
+    ids: list[str] = field(default_factory=list)  # members, in the order they came
+    sums: dict[str, float] = field(default_factory=dict)
+    mass: dict[str, float] = field(default_factory=dict)
+    weekdays: Counter[str] = field(default_factory=Counter)
+    first_day: int | None = None
+    last_day: int | None = None
+    text: dict[str, dict[str, float]] = field(default_factory=dict)
+    text_norm2: dict[str, float] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)
+    joins: list[tuple[str, float, dict[str, float]]] = field(default_factory=list)
+    pinned: list[str] = field(default_factory=list)
+    apart: bool = False
+    base_id: str = ""
+
+    def add(self, item: _Item) -> list[str]:
+        """Add a member to the profile; return the index keys the group did not have yet."""
+        self.ids.append(item.id)
+        for key, weight in item.features.items():
+            self.sums[key] = self.sums.get(key, 0.0) + weight
+        for family, value in item.mass.items():
+            self.mass[family] = self.mass.get(family, 0.0) + value
+        self.weekdays.update(item.weekdays)
+        if item.day is not None:
+            self.first_day = item.day if self.first_day is None else min(self.first_day, item.day)
+            self.last_day = item.day if self.last_day is None else max(self.last_day, item.day)
+        if item.text:
+            centroid = self.text.setdefault(item.language, {})
+            norm2 = self.text_norm2.get(item.language, 0.0)
+            norm2 += 2 * dot(item.text, centroid) + 1.0  # |s + v|^2, v of unit length
+            for term, weight in item.text.items():
+                centroid[term] = centroid.get(term, 0.0) + weight
+            self.text_norm2[item.language] = norm2
+        new = [k for k in item.index_keys if k not in self.keys]
+        self.keys.update(new)
+        return new
+
+    def copy(self) -> _Group:
+        """A fresh group with this profile (the profile's containers are only read from now)."""
+        return dataclasses.replace(self, ids=list(self.ids), joins=[], pinned=[])
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """Collection-wide values every score needs."""
+
+    settings: ClusterSettings
+    tables: _Tables
+    weights: dict[str, float]  # weight per kind of evidence, from the settings
+
+
 def score(item: _Item, group: _Group, context: _Context) -> tuple[float, dict[str, float]] | None:
     """The evidence that ``item`` belongs to ``group``: (total, part per kind); None: never."""
     settings = context.settings
@@ -330,14 +596,14 @@ def score(item: _Item, group: _Group, context: _Context) -> tuple[float, dict[st
         if gap > settings.max_date_gap_days:
             return None
         parts["d"] = 1.0 - gap / (settings.max_date_gap_days + 1.0)
-    size = len(group.members)
+    size = len(group.ids)
     shared: dict[str, float] = {}
-    sums, idf = group.sums, context.idf
+    sums, idf = group.sums, context.tables.feature_idf
     for key, weight in item.features.items():
         summed = sums.get(key)
         if summed:
             family = key[0]
-            shared[family] = shared.get(family, 0.0) + idf[key] * min(weight, summed / size)
+            shared[family] = shared.get(family, 0.0) + idf(key) * min(weight, summed / size)
     for family, _ in _FAMILIES:
         if shared.get(family):
             both = item.mass.get(family, 0.0) + group.mass.get(family, 0.0) / size
@@ -360,37 +626,28 @@ def _weights(settings: ClusterSettings) -> dict[str, float]:
     return weights
 
 
-# --- grouping ------------------------------------------------------------------------------
-
-
 LEADING_TOPIC_SHARE = 0.5  # a story's leading topics weigh at least this share of its main one
 
 
-def _visit_groups(items: Sequence[_Item], settings: ClusterSettings) -> list[_Group]:
-    """One group per stated ordinal, split by main topic where members disagree on it."""
-    blocks: dict[int, list[_Item]] = defaultdict(list)
-    for item in items:
-        assert item.ordinal is not None
-        blocks[item.ordinal].append(item)
+def _visit_block(ordinal: int, members: Sequence[_Item]) -> list[_Group]:
+    """One ordinal's stories: split by main topic where members disagree on it."""
+    dominant = _main_topic(members)
+    # An article leaves its visit's story only when none of its topics is among the
+    # story's leading ones (at least half the main topic's weight): a short article
+    # about the arrival itself stays, one about another subject does not.
+    weights = _topic_weights(members)
+    top = max(weights.values(), default=0.0)
+    leading = {t for t, w in weights.items() if w >= LEADING_TOPIC_SHARE * top}
+    parts: dict[str | None, list[_Item]] = defaultdict(list)
+    for item in members:
+        on_topic = dominant is None or not item.topics or bool(leading & set(item.topics))
+        parts[dominant if on_topic else item.topics[0]].append(item)
     groups = []
-    for ordinal in sorted(blocks):
-        members = sorted(blocks[ordinal], key=lambda i: i.id)
-        dominant = _main_topic(members)
-        # An article leaves its visit's story only when none of its topics is among the
-        # story's leading ones (at least half the main topic's weight): a short article
-        # about the arrival itself stays, one about another subject does not.
-        weights = _topic_weights(members)
-        top = max(weights.values(), default=0.0)
-        leading = {t for t, w in weights.items() if w >= LEADING_TOPIC_SHARE * top}
-        parts: dict[str | None, list[_Item]] = defaultdict(list)
-        for item in members:
-            on_topic = dominant is None or not item.topics or bool(leading & set(item.topics))
-            parts[dominant if on_topic else item.topics[0]].append(item)
-        for topic_id in sorted(parts, key=lambda t: (t != dominant, t or "")):
-            group = _Group(ordinal=ordinal, topic=topic_id)
-            for item in parts[topic_id]:
-                group.add(item)
-            groups.append(group)
+    for topic_id in sorted(parts, key=lambda t: (t != dominant, t or "")):
+        group = _Group(ordinal=ordinal, topic=topic_id)
+        for item in parts[topic_id]:
+            group.add(item)
+        groups.append(group)
     return groups
 
 
@@ -428,27 +685,7 @@ def _best(
     return best
 
 
-def _join_visit_stories(
-    items: Sequence[_Item], groups: list[_Group], context: _Context
-) -> set[str]:
-    """Articles without an ordinal join visit stories; the profiles stay those of the stated."""
-    index = InvertedIndex()
-    for number, group in enumerate(groups):
-        index.add(number, sorted(group.keys))
-    joined = set()
-    choices = []
-    for item in items:
-        best = _best(item, groups, index, context)
-        if best is not None:
-            choices.append((best, item))
-            joined.add(item.id)
-    for (number, total, parts), item in choices:  # added after scoring: order cannot matter
-        groups[number].members.append(item)
-        groups[number].joins.append((item.id, total, parts))
-    return joined
-
-
-def _cluster_loose(items: Sequence[_Item], context: _Context) -> list[_Group]:
+def _cluster_loose(items: Iterable[_Item], context: _Context) -> list[_Group]:
     """Leader clustering of the remaining articles, oldest first, ties by id."""
     groups: list[_Group] = []
     index = InvertedIndex()
@@ -468,7 +705,7 @@ def _assign_ids(groups: Sequence[_Group]) -> None:
     """Visit stories are named by ordinal and topic, others by their smallest member id."""
     by_base: dict[str, list[_Group]] = defaultdict(list)
     for group in groups:
-        first = min(m.id for m in group.members)
+        first = min(group.ids)
         if group.ordinal is not None and not group.apart:
             base = f"visit-{group.ordinal}" + (f"-{slugify(group.topic)}" if group.topic else "")
         else:
@@ -476,29 +713,420 @@ def _assign_ids(groups: Sequence[_Group]) -> None:
         by_base[base].append(group)
     taken: set[str] = set()
     for base in sorted(by_base):
-        clashing = sorted(by_base[base], key=lambda g: min(m.id for m in g.members))
+        clashing = sorted(by_base[base], key=lambda g: min(g.ids))
         for position, group in enumerate(clashing):
-            name = base if position == 0 else f"{base}-{slugify(min(m.id for m in group.members))}"
+            name = base if position == 0 else f"{base}-{slugify(min(group.ids))}"
             while name in taken:
                 name += "-" + hashlib.sha1(name.encode()).hexdigest()[:4]
             taken.add(name)
             group.base_id = name
 
 
-def _place_pinned(items: Sequence[_Item], groups: list[_Group]) -> None:
+def _place_pinned(pinned: Sequence[ArticleFeatures], groups: list[_Group]) -> None:
     """An article pinned to a story id, or to another article's id, goes there; else a new story."""
     by_id = {group.base_id: group for group in groups}
-    by_article = {m.id: group for group in groups for m in group.members}
-    for item in sorted(items, key=lambda i: i.id):
-        pin = str(item.article.clean.meta.story)
+    by_article = {m: group for group in groups for m in group.ids}
+    for source in sorted(pinned, key=lambda s: s.id):
+        pin = str(source.pin)
         target = by_id.get(slugify(pin)) or by_article.get(pin)
         if target is None:
             target = _Group(ordinal=None, base_id=slugify(pin))
             groups.append(target)
             by_id[target.base_id] = target
-        target.members.append(item)
-        target.pinned.append(item.id)
-        by_article[item.id] = target
+        target.ids.append(source.id)
+        target.pinned.append(source.id)
+        by_article[source.id] = target
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+_Target = tuple[int | None, str | None]  # a visit story by (ordinal, topic)
+# (story joined or None, score, parts, lookup keys, candidate stories)
+_Decision = tuple[
+    _Target | None, float, dict[str, float], tuple[tuple[str, float], ...], tuple[_Target, ...]
+]
+
+
+@dataclass(slots=True)
+class ClusterMemo:
+    """What one run leaves for the next, to skip work that cannot have changed.
+
+    Opaque to the caller: store it (it pickles) and pass it back.  Every entry is
+    reused only when the inputs it was computed from are provably the same:
+
+    * ``contributions``: each article's digest, language, feature keys and words
+      (as ids into ``words``), to update ``tables`` when an article changes;
+    * ``blocks``: per visit ordinal, its members and the visit stories built from them;
+    * ``joins``: per article stating no ordinal, the visit story it joined (or none),
+      and its lookup keys;
+    * ``stories``: per story id, the story and the inputs it was built from.
+    """
+
+    key: str  # settings, topics, actors and this code: another key, nothing is reused
+    words: list[str]
+    contributions: dict[str, tuple[bytes, str, tuple[str, ...], array]]
+    tables: _Tables
+    blocks: dict[int, tuple[tuple[str, ...], list[_Group]]]
+    joins: dict[str, _Decision]
+    stories: dict[str, tuple[tuple, Story]]
+
+
+@dataclass(frozen=True, slots=True)
+class Clustering:
+    """The stories, and the memo to hand to the next run."""
+
+    stories: tuple[Story, ...]
+    memo: ClusterMemo
+
+
+def cluster_articles(
+    articles: Sequence[AnalysedArticle],
+    settings: ClusterSettings,
+    *,
+    topics: Sequence[Topic] = (),
+    actors: Sequence[Actor] = (),
+) -> tuple[Story, ...]:
+    """Group articles into stories: by visit, then by evidence; see the module docstring."""
+    features = [article_features(article, topics) for article in articles]
+    return cluster_features(features, settings, topics=topics, actors=actors).stories
+
+
+def cluster_features(
+    features: Sequence[ArticleFeatures],
+    settings: ClusterSettings,
+    *,
+    topics: Sequence[Topic] = (),
+    actors: Sequence[Actor] = (),
+    memo: ClusterMemo | None = None,
+) -> Clustering:
+    """Stories from the articles' features; ``memo`` (the last run's) only saves time.
+
+    The stories are the same with or without a memo, whatever the memo holds.
+    """
+    # Clustering allocates millions of small acyclic containers; the cycle collector's
+    # repeated full scans of them would cost more than the clustering itself.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _cluster(features, settings, topics, actors, memo)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _cluster(
+    features: Sequence[ArticleFeatures],
+    settings: ClusterSettings,
+    topics: Sequence[Topic],
+    actors: Sequence[Actor],
+    memo: ClusterMemo | None,
+) -> Clustering:
+    """The recipe of the module docstring, step by step."""
+    unique = {f.id: f for f in sorted(features, key=lambda f: f.id)}
+    ordered = [unique[k] for k in sorted(unique)]
+    _check_topics(ordered, topics)
+    key = _memo_key(settings, topics, actors)
+    previous = memo if _reusable(memo, key, unique) else None
+    if previous is None:
+        tables = _Tables.build(ordered, _depth(settings))
+        affected: set[str] | None = None  # everything is new
+        words, contributions = [], {}
+    else:
+        tables, affected = _update_tables(previous, unique, _depth(settings))
+        words, contributions = list(previous.words), dict(previous.contributions)
+    _record(contributions, words, unique, affected, _depth(settings))
+    items = _Items(unique, tables, settings)
+    context = _Context(settings, tables, _weights(settings))
+    free = [f for f in ordered if not f.pin and not f.apart]
+
+    anchored, blocks, changed = _visit_stories(free, items, previous, affected)
+    loose = [f.id for f in free if f.ordinal is None]
+    joins = _join_visit_stories(loose, anchored, items, context, previous, affected, changed)
+    rest = [items[i] for i in loose if joins[i][0] is None]
+    groups = anchored + _cluster_loose(rest, context)
+    for source in ordered:
+        if source.apart:
+            groups.append(_Group(ordinal=source.ordinal, ids=[source.id], apart=True))
+    _assign_ids(groups)
+    _place_pinned([f for f in ordered if f.pin], groups)
+    names = _Names(topics, actors)
+    stories: dict[str, tuple[tuple, Story]] = {}
+    for group in groups:
+        stories[group.base_id] = _memoised_story(group, items, context, names, previous, affected)
+    found = sorted(
+        (s for _, s in stories.values()), key=lambda s: (s.visit is None, -(s.visit or 0), s.id)
+    )
+    new_memo = ClusterMemo(key, words, contributions, tables, blocks, joins, stories)
+    return Clustering(tuple(found), new_memo)
+
+
+def _check_topics(features: Iterable[ArticleFeatures], topics: Sequence[Topic]) -> None:
+    """Topic words found with other topics would give other reasons: refuse, do not guess."""
+    expected = _topic_set(topics)
+    for source in features:
+        if source.topic_set != expected:
+            raise ValueError(
+                f"{source.id}: features computed with other topics than the clustering's"
+            )
+
+
+_CODE: list[str] = []
+
+
+def _memo_key(settings: ClusterSettings, topics: Sequence[Topic], actors: Sequence[Actor]) -> str:
+    """Everything besides the articles that the stories depend on, this code included."""
+    if not _CODE:
+        here = Path(__file__).resolve().parent
+        code = b"".join((here / name).read_bytes() for name in ("cluster.py", "similarity.py"))
+        _CODE.append(hashlib.sha256(code).hexdigest())
+    text = repr((_CODE[0], settings, list(topics), list(actors), sorted(known_languages())))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _reusable(memo: ClusterMemo | None, key: str, features: Mapping[str, ArticleFeatures]) -> bool:
+    """A memo helps only for the same settings and the same articles in the same languages:
+    another article count changes every IDF, so nothing could be reused exactly."""
+    if not isinstance(memo, ClusterMemo) or memo.key != key:
+        return False
+    if memo.contributions.keys() != features.keys():
+        return False
+    return all(memo.contributions[i][1] == f.language for i, f in features.items())
+
+
+def _record(
+    contributions: dict[str, tuple[bytes, str, tuple[str, ...], array]],
+    words: list[str],
+    features: Mapping[str, ArticleFeatures],
+    affected: set[str] | None,
+    depth: int,
+) -> None:
+    """Remember what each new or edited article added to the tables, to take it out later."""
+    ids = {w: n for n, w in enumerate(words)}
+    for article_id, source in features.items():
+        old = contributions.get(article_id)
+        if old is not None and old[0] == source.digest:
+            continue
+        for word in source.terms:
+            if word not in ids:
+                ids[word] = len(words)
+                words.append(word)
+        numbers_ = array("I", map(ids.__getitem__, source.terms))
+        contributions[article_id] = (
+            source.digest,
+            source.language,
+            _all_keys(source, depth),
+            numbers_,
+        )
+
+
+def _update_tables(
+    memo: ClusterMemo, features: Mapping[str, ArticleFeatures], depth: int
+) -> tuple[_Tables, set[str]]:
+    """The last run's tables brought up to date, and the articles whose items may differ.
+
+    An item depends on its own features and on the document frequencies of its own
+    keys and words (and on which of its words lose their prefixes).  So the items to
+    recompute are the edited articles and those holding a key or word whose
+    frequency (or bare form) changed; all others are provably the same.
+    """
+    changed = [i for i, f in features.items() if memo.contributions[i][0] != f.digest]
+    if not changed:
+        return memo.tables, set()
+    affected = set(changed)
+    tables = _Tables(memo.tables.total, Counter(memo.tables.frequency), dict(memo.tables.languages))
+    old_keys = {i: memo.contributions[i][2] for i in changed}
+    new_keys = {i: _all_keys(features[i], depth) for i in changed}
+    moved = _move_counts(tables.frequency, old_keys.values(), new_keys.values())
+    outside = {k for k in moved if tables.frequency[k] > sum(k in v for v in new_keys.values())}
+    if outside:
+        affected.update(
+            i
+            for i, f in features.items()
+            if i not in affected and not outside.isdisjoint(_all_keys(f, depth))
+        )
+    for language in sorted({features[i].language for i in changed}):
+        mine = [i for i in changed if features[i].language == language]
+        old_words = {i: [memo.words[n] for n in memo.contributions[i][3]] for i in mine}
+        members = {i: f for i, f in features.items() if f.language == language}
+        table, touched = _update_language(
+            language, tables.languages[language], old_words, members, affected
+        )
+        tables.languages[language] = table
+        affected.update(touched)
+    return tables, affected
+
+
+def _move_counts(
+    counter: Counter[str], removed: Iterable[Iterable[str]], added: Iterable[Iterable[str]]
+) -> set[str]:
+    """Take out and put in document counts; return the keys whose count changed."""
+    before: dict[str, int] = {}
+    for keys in removed:
+        for key in keys:
+            before.setdefault(key, counter[key])
+            counter[key] -= 1
+    for keys in added:
+        for key in keys:
+            before.setdefault(key, counter[key])
+            counter[key] += 1
+    moved = {k for k, n in before.items() if counter[k] != n}
+    for key in before:
+        if counter[key] <= 0:
+            del counter[key]
+    return moved
+
+
+def _update_language(
+    language: str,
+    old: _Language,
+    old_words: Mapping[str, Sequence[str]],
+    members: Mapping[str, ArticleFeatures],
+    affected: set[str],
+) -> tuple[_Language, set[str]]:
+    """One language's table after edits of ``old_words``' articles, and the articles touched."""
+    vocabulary = Counter(old.vocabulary)
+    flipped = _move_counts(vocabulary, old_words.values(), [members[i].terms for i in old_words])
+    flipped = {w for w in flipped if (w in vocabulary) != (w in old.vocabulary)}
+    bare = dict(old.bare)
+    lexicon = language_lexicon(language)
+    if lexicon.prefixes and lexicon.max_prefixes:  # words whose shorter forms came or went
+        rule = _strip_rule(language)
+        for word in _prefixed_forms(flipped, language):
+            stripped = rule(word, vocabulary) if word in vocabulary else word
+            if stripped != word:
+                bare[word] = stripped
+            else:
+                bare.pop(word, None)
+    rebared = {w for w in set(bare) | set(old.bare) if bare.get(w, w) != old.bare.get(w, w)}
+    touched = set(old_words)
+    if rebared:  # articles whose words now strip differently
+        touched.update(i for i, f in members.items() if not rebared.isdisjoint(f.terms))
+    table = _Language(old.documents, vocabulary, bare, Counter(old.frequency))
+    previous = _Language(old.documents, old.vocabulary, old.bare, old.frequency)
+    before = [
+        previous.stripped(old_words[i] if i in old_words else members[i].terms) for i in touched
+    ]
+    after = {i: table.stripped(members[i].terms) for i in touched}
+    moved = _move_counts(table.frequency, before, after.values())
+    outside = {t for t in moved if table.frequency[t] > sum(t in s for s in after.values())}
+    if outside:  # the words also occur in articles not touched yet: their weights change
+        spelled = {w for w in _prefixed_forms(outside, language) if bare.get(w, w) in outside}
+        touched.update(
+            i
+            for i, f in members.items()
+            if i not in touched and i not in affected and not spelled.isdisjoint(f.terms)
+        )
+    table.refresh()
+    return table, touched
+
+
+def _visit_stories(
+    free: Sequence[ArticleFeatures],
+    items: _Items,
+    memo: ClusterMemo | None,
+    affected: set[str] | None,
+) -> tuple[list[_Group], dict[int, tuple[tuple[str, ...], list[_Group]]], set[_Target]]:
+    """The visit stories, block by block; a block whose members are all unchanged is reused.
+
+    Also returns the blocks for the next memo and the stories that changed (or went).
+    """
+    by_ordinal: dict[int, list[str]] = defaultdict(list)
+    for source in free:
+        if source.ordinal is not None:
+            by_ordinal[source.ordinal].append(source.id)  # by id: ``free`` is sorted
+    old_blocks = memo.blocks if memo is not None else {}
+    groups: list[_Group] = []
+    blocks: dict[int, tuple[tuple[str, ...], list[_Group]]] = {}
+    changed: set[_Target] = set()
+    for ordinal in sorted(by_ordinal):
+        ids = tuple(by_ordinal[ordinal])
+        old = old_blocks.get(ordinal)
+        if old is not None and affected is not None and old[0] == ids and affected.isdisjoint(ids):
+            built = [group.copy() for group in old[1]]
+        else:
+            built = _visit_block(ordinal, [items[i] for i in ids])
+            changed.update((g.ordinal, g.topic) for g in built + (old[1] if old else []))
+        blocks[ordinal] = (ids, [group.copy() for group in built])
+        groups.extend(built)
+    for ordinal, (_, gone) in old_blocks.items():
+        if ordinal not in by_ordinal:
+            changed.update((g.ordinal, g.topic) for g in gone)
+    return groups, blocks, changed
+
+
+def _join_visit_stories(
+    loose: Sequence[str],
+    groups: list[_Group],
+    items: _Items,
+    context: _Context,
+    memo: ClusterMemo | None,
+    affected: set[str] | None,
+    changed: set[_Target],
+) -> dict[str, _Decision]:
+    """Articles without an ordinal join visit stories; the profiles stay those of the stated.
+
+    An article's choice depends on its own item and on its candidate stories (found by
+    its lookup keys); when the item, the candidates and their profiles are the same as
+    last time, the last run's choice stands.  Finding candidates is cheap, scoring is not.
+    """
+    settings = context.settings
+    numbers = {(group.ordinal, group.topic): n for n, group in enumerate(groups)}
+    index = InvertedIndex()
+    for number, group in enumerate(groups):
+        index.add(number, sorted(group.keys))
+    decisions: dict[str, _Decision] = {}
+    for article_id in loose:
+        old = memo.joins.get(article_id) if memo is not None and affected is not None else None
+        if old is not None and article_id not in affected:
+            found = index.candidates(
+                old[3], int(settings.max_postings), int(settings.max_candidates)
+            )
+            candidates = tuple((groups[n].ordinal, groups[n].topic) for n in found)
+            if candidates == old[4] and changed.isdisjoint(candidates):
+                decisions[article_id] = old
+                continue
+        item = items[article_id]
+        found = index.candidates(
+            item.keys, int(settings.max_postings), int(settings.max_candidates)
+        )
+        candidates = tuple((groups[n].ordinal, groups[n].topic) for n in found)
+        best = _best(item, groups, index, context)
+        if best is None:
+            decisions[article_id] = (None, 0.0, {}, item.keys, candidates)
+        else:
+            target = (groups[best[0]].ordinal, groups[best[0]].topic)
+            decisions[article_id] = (target, best[1], best[2], item.keys, candidates)
+    for article_id in loose:  # added after scoring: order cannot matter
+        target, total, parts, _, _ = decisions[article_id]
+        if target is not None:
+            groups[numbers[target]].ids.append(article_id)
+            groups[numbers[target]].joins.append((article_id, total, parts))
+    return decisions
+
+
+def _memoised_story(
+    group: _Group,
+    items: _Items,
+    context: _Context,
+    names: _Names,
+    memo: ClusterMemo | None,
+    affected: set[str] | None,
+) -> tuple[tuple, Story]:
+    """The story of a group, reused when its group and unchanged members are the same."""
+    inputs = (
+        group.base_id,
+        group.ordinal,
+        group.topic,
+        group.apart,
+        tuple(group.pinned),
+        tuple((i, total, tuple(sorted(parts.items()))) for i, total, parts in group.joins),
+        tuple(sorted(group.ids)),
+    )
+    old = memo.stories.get(group.base_id) if memo is not None and affected is not None else None
+    if old is not None and old[0] == inputs and affected.isdisjoint(group.ids):
+        return old
+    return inputs, _story(group, items, context, names)
 
 
 # --- stories ---------------------------------------------------------------------------------
@@ -519,10 +1147,11 @@ def _english(names: Mapping[str, str], fallback: str) -> str:
     return next(iter(sorted(names.values())), fallback)
 
 
-def _story(group: _Group, context: _Context, names: _Names) -> Story:
+def _story(group: _Group, items: _Items, context: _Context, names: _Names) -> Story:
     """The finished story: ordered members, visit, topics, titles and reasons."""
     members = sorted(
-        group.members, key=lambda m: (m.article.date is None, m.article.date or "", m.id)
+        (items[i] for i in group.ids),
+        key=lambda m: (m.source.date is None, m.source.date or "", m.id),
     )
     counts = Counter(m.ordinal for m in members if m.ordinal is not None)
     visit = group.ordinal
@@ -555,13 +1184,8 @@ def _titles(members: Sequence[_Item]) -> dict[str, str]:
     """Per language: the front matter title (extra.story_title), else the central headline."""
     titles: dict[str, str] = {}
     for member in members:
-        given = member.article.clean.meta.extra.get("story_title")
-        if isinstance(given, str) and given.strip():
-            titles.setdefault(member.language, given.strip())
-        elif isinstance(given, Mapping):
-            for language, text in sorted(given.items()):
-                if isinstance(text, str) and text.strip():
-                    titles.setdefault(str(language), text.strip())
+        for language, text in member.source.given_titles:
+            titles.setdefault(language, text)
     by_language: dict[str, list[_Item]] = defaultdict(list)
     for member in members:
         by_language[member.language].append(member)
@@ -573,7 +1197,7 @@ def _titles(members: Sequence[_Item]) -> dict[str, str]:
             for term, weight in member.text.items():
                 centroid[term] += weight
         central = max(group, key=lambda m: (round(dot(m.text, centroid), 9), _negated(m)))
-        titles[language] = central.article.clean.title
+        titles[language] = central.source.title
     return titles
 
 
@@ -609,9 +1233,9 @@ def _evidence(
             sentence = f"Sources disagree on the visit's number: {listed}."
         found.append(("visit", str(visit), sentence))
         statuses = Counter(
-            m.article.visit.status
+            m.source.status
             for m in members
-            if m.article.visit is not None and m.article.visit.status != "unknown"
+            if m.source.status is not None and m.source.status != "unknown"
         )
         if statuses:
             shown = ", ".join(f"{status} ({n})" for status, n in sorted(statuses.items()))
@@ -698,8 +1322,7 @@ def _topic_terms(members: Sequence[_Item], topic: Topic | None) -> list[tuple[st
         return []
     used: dict[str, Counter[str]] = defaultdict(Counter)
     for member in members:
-        words = topic_terms(_full_text(member.article), member.language, topic)
-        used[member.language].update(word.strip() for word in words)
+        used[member.language].update(dict(member.source.topic_words).get(topic.id, ()))
     return [
         (language, [w for w, _ in sorted(counts.items(), key=lambda i: (-i[1], i[0]))[:5]])
         for language, counts in sorted(used.items())
@@ -711,7 +1334,8 @@ def _shared(members: Sequence[_Item], context: _Context) -> dict[str, list[tuple
     """Features held by at least two members, per family, rarest and most held first."""
     held: Counter[str] = Counter(key for m in members for key in m.features if key[0] in "apn")
     result: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for key in sorted(held, key=lambda k: (-held[k], -context.idf.get(k, 0.0), k)):
+    idf = context.tables.feature_idf
+    for key in sorted(held, key=lambda k: (-held[k], -idf(k), k)):
         if held[key] > 1:
             result[key[0]].append((key[2:], held[key]))
     return result

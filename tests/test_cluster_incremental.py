@@ -1,0 +1,146 @@
+"""Clustering with the last run's memo gives exactly the stories of a run from scratch."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+import random
+
+import pytest
+
+from site_builder.analyse import AnalysedArticle
+from site_builder.clean import Block
+from site_builder.cluster import (
+    ArticleFeatures,
+    Clustering,
+    article_features,
+    cluster_articles,
+    cluster_features,
+)
+from site_builder.load import read_topics
+from site_builder.settings import ClusterSettings
+from site_builder.yamlio import parse_yaml
+
+from .test_cluster import ROOT, SETTINGS, article, generated_distinct_stories, seed_like
+
+TOPICS = read_topics(parse_yaml((ROOT / "content" / "topics.yaml").read_text("utf-8")))
+
+
+def corpus() -> list[AnalysedArticle]:
+    """Visit stories, loose stories and articles joining them, in two languages."""
+    articles = seed_like() + generated_distinct_stories(8, 5)[0]
+    extra = [
+        article(
+            "j1",
+            "en",
+            ("john-kerry", "saeb-erekat"),
+            None,
+            "unknown",
+            ("peace-talks",),
+            text="kerry ramallah security proposals talks",
+        ),
+        article(
+            "j2",
+            "he",
+            ("john-kerry",),
+            9,
+            "over",
+            ("peace-talks",),
+            text="kerry ramallah security talks",
+        ),
+    ]
+    return articles + extra
+
+
+def cluster(features: list[ArticleFeatures], memo: object = None) -> Clustering:
+    return cluster_features(features, SETTINGS, topics=TOPICS, memo=memo)  # type: ignore[arg-type]
+
+
+def with_text(original: AnalysedArticle, more: str) -> AnalysedArticle:
+    blocks = (*original.clean.blocks, Block("paragraph", more))
+    return dataclasses.replace(original, clean=dataclasses.replace(original.clean, blocks=blocks))
+
+
+EDITS = {
+    "one more sentence": lambda a: with_text(a, "One more sentence."),
+    "words of another story": lambda a: with_text(a, "kerry ramallah security talks jordan"),
+    "no ordinal": lambda a: dataclasses.replace(a, visit=None),
+    "another ordinal": lambda a: dataclasses.replace(
+        a,
+        visit=dataclasses.replace(a.visit, ordinal=(a.visit.ordinal or 0) + 1) if a.visit else None,
+    ),
+    "topics reversed": lambda a: dataclasses.replace(a, topics=tuple(reversed(a.topics))),
+    "actors dropped": lambda a: dataclasses.replace(a, actors=()),
+}
+
+
+def features_of(articles: list[AnalysedArticle]) -> list[ArticleFeatures]:
+    return [article_features(a, TOPICS) for a in articles]
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_an_edit_clustered_with_the_memo_equals_clustering_from_scratch(edit: str) -> None:
+    articles = corpus()
+    first = cluster(features_of(articles))
+    memo = pickle.loads(pickle.dumps(first.memo))  # as the build's cache stores it
+    for position in range(len(articles)):
+        changed = list(articles)
+        changed[position] = EDITS[edit](articles[position])
+        features = features_of(changed)
+        assert repr(cluster(features, memo).stories) == repr(cluster(features).stories)
+
+
+def test_adding_and_removing_an_article_with_the_memo_equals_from_scratch() -> None:
+    articles = corpus()
+    memo = cluster(features_of(articles)).memo
+    added = features_of(articles + [article("new", "en", ("john-kerry",), 9, text="kerry talks")])
+    removed = features_of(articles[1:])
+    for features in (added, removed):
+        assert cluster(features, memo).stories == cluster(features).stories
+
+
+def test_a_chain_of_edits_each_with_the_last_memo_stays_exact() -> None:
+    articles = corpus()
+    rng = random.Random(3)
+    memo = cluster(features_of(articles)).memo
+    for _ in range(12):
+        position = rng.randrange(len(articles))
+        articles[position] = EDITS[rng.choice(sorted(EDITS))](articles[position])
+        features = features_of(articles)
+        result = cluster(features, memo)
+        assert result.stories == cluster(features).stories
+        memo = result.memo
+
+
+def test_a_memo_from_other_settings_or_topics_is_ignored() -> None:
+    articles = corpus()
+    other = cluster_features(
+        features_of(articles), ClusterSettings(join_threshold=0.9), topics=TOPICS
+    ).memo
+    assert cluster(features_of(articles), other).stories == cluster(features_of(articles)).stories
+    assert (
+        cluster(features_of(articles), object()).stories == cluster(features_of(articles)).stories
+    )
+
+
+def test_features_from_other_topics_are_refused() -> None:
+    features = [article_features(a) for a in corpus()]
+    with pytest.raises(ValueError, match="other topics"):
+        cluster(features)
+
+
+def test_the_wrapper_gives_the_stories_of_the_features() -> None:
+    articles = corpus()
+    assert (
+        cluster_articles(articles, SETTINGS, topics=TOPICS)
+        == cluster(features_of(articles)).stories
+    )
+
+
+def test_features_are_compact_and_hold_no_text() -> None:
+    source = article_features(corpus()[0], TOPICS)
+    assert not any(
+        isinstance(getattr(source, f.name), AnalysedArticle) for f in dataclasses.fields(source)
+    )
+    assert len(source.terms) == len(set(source.terms)) == len(source.counts)
+    assert source == pickle.loads(pickle.dumps(source))
