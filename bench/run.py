@@ -3,9 +3,11 @@
     python bench/run.py [--sizes 1000 10000] [--jobs 0] [--out bench/results.json]
 
 For each size: generate the articles (bench/generate.py, deterministic),
-build them from scratch, rebuild with nothing changed, edit one article and
-rebuild.  Reports wall time, articles per second, peak memory (of the build
-process and its workers) and time per stage.  Each build runs in a fresh
+build them from scratch, rebuild with nothing changed, fix one word in the
+middle of one article and rebuild, then append a sentence to another and
+rebuild.  Reports wall time (of the whole command, interpreter start
+included), articles per second, peak memory (resident, of the build process
+and of its largest worker) and time per stage.  Each build runs in a fresh
 process, as a user's would.
 """
 
@@ -36,7 +38,8 @@ own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({{"seconds": time.perf_counter() - started, "articles": report.articles,
                   "pages": report.pages, "stages": report.stage_seconds,
-                  "peak_mib": max(own, children) / 1024, "cached": report.cached_articles,
+                  "peak_mib": max(own, children) / 1024, "own_mib": own / 1024,
+                  "worker_mib": children / 1024, "cached": report.cached_articles,
                   "reused_pages": report.reused_pages, "errors": len(report.errors)}}))
 """
 
@@ -62,13 +65,32 @@ def bench_size(size: int, jobs: int, workdir: Path) -> dict:
     generate(root, size)
     full = build_once(root, jobs)
     unchanged = build_once(root, jobs)
-    edited = sorted((root / "seeds").glob("*.txt"))[size // 2]
-    edited.write_text(
-        edited.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8"
-    )
+    articles = sorted((root / "seeds").glob("*.txt"))
+    fix_one_word(articles[size // 2])
     one_edit = build_once(root, jobs)
+    appended = articles[size // 3]
+    appended.write_text(
+        appended.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8"
+    )
+    one_append = build_once(root, jobs)
     shutil.rmtree(root)
-    return {"articles": size, "full": full, "no_change": unchanged, "one_edit": one_edit}
+    return {
+        "articles": size,
+        "full": full,
+        "no_change": unchanged,
+        "one_edit": one_edit,
+        "one_append": one_append,
+    }
+
+
+def fix_one_word(path: Path) -> None:
+    """An editor's typical edit: one word in the middle of the body."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    middle = len(lines) // 2
+    words = lines[middle].split(" ")
+    words[len(words) // 2] = words[len(words) // 2] + "s"
+    lines[middle] = " ".join(words)
+    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def show(result: dict) -> None:
@@ -77,10 +99,17 @@ def show(result: dict) -> None:
     print(
         f"{result['articles']:>7} articles: full {full['wall_seconds']:.2f}s "
         f"({result['articles'] / full['wall_seconds']:.0f} articles/s, {full['pages']} files, "
-        f"peak {full['peak_mib']:.0f} MiB) [{stages}]; "
+        f"peak {full['own_mib']:.0f} MiB, workers {full['worker_mib']:.0f} MiB) [{stages}]; "
         f"no change {result['no_change']['wall_seconds']:.2f}s; "
-        f"one edit {result['one_edit']['wall_seconds']:.2f}s"
+        f"one word {result['one_edit']['wall_seconds']:.2f}s "
+        f"({_made(result['one_edit'])} files made); "
+        f"one sentence appended {result['one_append']['wall_seconds']:.2f}s "
+        f"({_made(result['one_append'])} files made)"
     )
+
+
+def _made(build: dict) -> int:
+    return build["pages"] - build["reused_pages"]
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -10,18 +11,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .analyse import AnalysedArticle, aggregate_unknown_names, prepare_analysis
+from .analyse import aggregate_unknown_names, prepare_analysis
 from .cache import BuildCache, code_version, files_fingerprint, fingerprint, tree_stamp
 from .clean_rules import use_user_lexicons
-from .cluster import cluster_articles
+from .cluster import cluster_features
 from .library import Library, build_library
-from .load import LoadedContent, load_content
-from .output import staged_output
+from .load import ContentIndex, scan_content
+from .output import apply_changes, staged_output
 from .problems import Problem
-from .process import Progress, process_articles
-from .render import RenderResult, render_site
+from .process import ProcessedArticle, Progress, process_articles
+from .render import Manifest, RenderResult, render_site
 from .report import BuildReport
 from .settings import Settings, read_settings
+from .store import ArticleStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,40 +59,81 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         return dataclasses.replace(
             unchanged, seconds=time.perf_counter() - started, up_to_date=True
         )
+    with _article_store(options.cache) as store:
+        return _build(options, cache, store, stamp, started, progress)
+
+
+def _build(
+    options: BuildOptions,
+    cache: BuildCache,
+    store: ArticleStore,
+    stamp: str,
+    started: float,
+    progress: Progress | None,
+) -> BuildReport:
     clock = StageClock()
     with clock("load"):
         settings = _with_overrides(read_settings(options.content), options)
-        content = load_content(options.seeds, options.content)
+        content = scan_content(options.seeds, options.content, known=cache.load(INPUT_FILES))
     with clock("clean+analyse"):
-        analysed, failures = _clean_and_analyse(content, settings, options, cache, progress)
-    content = dataclasses.replace(content, articles=())  # the raw text is not needed again
+        processed, failures = _clean_and_analyse(content, settings, options, cache, store, progress)
     problems = [*content.problems, *failures]
     if options.strict and any(p.kind == "error" for p in problems):
         raise StrictBuildError([p for p in problems if p.kind == "error"])
     with clock("cluster"):
-        stories = cluster_articles(
-            analysed, settings.cluster, topics=content.topics, actors=content.actors
+        memo = cache.load(CLUSTER_MEMO)
+        clustering = cluster_features(
+            [p.features for p in processed],
+            settings.cluster,
+            topics=content.topics,
+            actors=content.actors,
+            memo=memo,
         )
     with clock("render"):
-        library = build_library(settings, analysed, stories, content.actors, content.topics)
-        rendered = _render(library, options, cache)
+        library = build_library(
+            settings,
+            [p.summary for p in processed],
+            clustering.stories,
+            content.actors,
+            content.topics,
+            {p.id: p.key for p in processed},
+        )
+        rendered = _render(library, store, _global_key(options, settings, content), options, cache)
+    cache.save(CLUSTER_MEMO, clustering.memo)
+    cache.save(INPUT_FILES, content.files)
+    store.keep_only(p.key for p in processed)
     report = _report(
-        analysed, len(stories), rendered.written, problems, started, options.output, cache
+        processed, len(clustering.stories), rendered, problems, started, options, cache
     )
-    report = dataclasses.replace(report, reused_pages=rendered.reused, stage_seconds=clock.seconds)
+    report = dataclasses.replace(report, stage_seconds=clock.seconds)
     cache.save(
         LAST_BUILD, {"stamp": stamp, "output": _output_stamp(options.output), "report": report}
     )
     return report
 
 
+INPUT_FILES = "input-files.pickle"  # every input file's stat and digest, from the last build
+CLUSTER_MEMO = "cluster-memo.pickle"  # what clustering can reuse when few articles changed
+
+
+@contextmanager
+def _article_store(cache: Path | None) -> Iterator[ArticleStore]:
+    """The cache's article store; without a cache, a temporary one for this build."""
+    if cache is not None:
+        yield ArticleStore(cache / "articles")
+        return
+    with tempfile.TemporaryDirectory(prefix="digest-articles-") as folder:
+        yield ArticleStore(Path(folder))
+
+
 def _clean_and_analyse(
-    content: LoadedContent,
+    content: ContentIndex,
     settings: Settings,
     options: BuildOptions,
     cache: BuildCache,
+    store: ArticleStore,
     progress: Progress | None,
-) -> tuple[list[AnalysedArticle], list[Problem]]:
+) -> tuple[list[ProcessedArticle], list[Problem]]:
     """The per-article stages, with the shared data they need compiled once."""
     user_lexicons = options.content / "lexicons"
     use_user_lexicons(user_lexicons if user_lexicons.is_dir() else None)
@@ -99,26 +142,55 @@ def _clean_and_analyse(
         content.actors, content.topics, settings.languages, files_fingerprint([user_lexicons])
     )
     return process_articles(
-        content.articles, analysis, shared, cache, options.jobs, options.scheduler, progress
+        content, analysis, shared, cache, store, options.jobs, options.scheduler, progress
     )
 
 
-def _render(library: Library, options: BuildOptions, cache: BuildCache) -> RenderResult:
-    """Render into a staging folder, swap it in, then remember the pages' fingerprints."""
-    templates = fingerprint(code_version(), files_fingerprint(options.templates))
-    # Page fingerprints describe one output folder's files: one manifest per folder.
-    manifest_name = f"pages-{fingerprint(str(options.output.resolve()))[:16]}.pickle"
-    with staged_output(options.output) as staging:
-        rendered = render_site(
-            library,
-            options.templates,
-            staging,
-            templates,
-            options.output,
-            cache.load(manifest_name) or {},
-            options.jobs,
-        )
-    cache.save(manifest_name, rendered.manifest)  # only now: the pages it lists are live
+def _global_key(options: BuildOptions, settings: Settings, content: ContentIndex) -> str:
+    """What every page depends on: code, templates, settings, actors and topics."""
+    return fingerprint(
+        code_version(),
+        files_fingerprint(options.templates),
+        settings,
+        content.actors,
+        content.topics,
+    )
+
+
+def _render(
+    library: Library, store: ArticleStore, global_key: str, options: BuildOptions, cache: BuildCache
+) -> RenderResult:
+    """Update the site in place when the last build's manifest still describes it, else
+    render it all into a staging folder and swap that in.  Either way, a failure leaves
+    the last good site as it was."""
+    # A manifest describes one output folder's files: one per folder.
+    manifest_name = f"manifest-{fingerprint(str(options.output.resolve()))[:16]}.pickle"
+    last = cache.load(manifest_name)
+    previous = last.get("manifest") if isinstance(last, dict) else None
+    if (
+        isinstance(previous, Manifest)
+        and previous.global_key == global_key
+        and last.get("output") == _output_stamp(options.output)
+    ):
+        parent = options.output.resolve().parent
+        with tempfile.TemporaryDirectory(
+            prefix=f".{options.output.name}.changes-", dir=parent
+        ) as folder:
+            changes = Path(folder)
+            rendered = render_site(
+                library, store, options.templates, changes, global_key, previous, options.jobs
+            )
+            cache.forget(manifest_name)  # while files move, the manifest is not to be trusted
+            stale = [p for p in previous.files if p not in rendered.manifest.files]
+            apply_changes(changes, options.output, rendered.made, stale)
+    else:
+        with staged_output(options.output) as staging:
+            rendered = render_site(
+                library, store, options.templates, staging, global_key, None, options.jobs
+            )
+    cache.save(
+        manifest_name, {"manifest": rendered.manifest, "output": _output_stamp(options.output)}
+    )
     return rendered
 
 
@@ -134,13 +206,14 @@ def _input_stamp(options: BuildOptions) -> str:
 LAST_BUILD = "last-build.pickle"
 
 
-def _output_stamp(output: Path) -> tuple[int, int] | None:
-    """The site folder's identity: a swap (or a deletion) changes it."""
+def _output_stamp(output: Path) -> tuple[int, int, int] | None:
+    """The site folder's identity: a swap, a deletion or another build changes it."""
     try:
-        stat = (output / "index.html").stat()
+        folder = output.stat()
+        index = (output / "index.html").stat()
     except OSError:
         return None
-    return (stat.st_ino, stat.st_mtime_ns)
+    return (folder.st_ino, index.st_ino, index.st_mtime_ns)
 
 
 def _unchanged_since_last_build(cache: BuildCache, stamp: str, output: Path) -> BuildReport | None:
@@ -178,27 +251,29 @@ def _with_overrides(settings: Settings, options: BuildOptions) -> Settings:
 
 
 def _report(
-    analysed: list[AnalysedArticle],
+    processed: list[ProcessedArticle],
     stories: int,
-    written: list[str],
+    rendered: RenderResult,
     problems: list[Problem],
     started: float,
-    output: Path,
+    options: BuildOptions,
     cache: BuildCache,
 ) -> BuildReport:
-    removals = Counter(r.rule for article in analysed for r in article.clean.removals)
-    unknown = aggregate_unknown_names(analysed)
+    summaries = [p.summary for p in processed]
+    removals = Counter(rule for summary in summaries for rule in summary.removal_rules)
+    unknown = aggregate_unknown_names(summaries)  # type: ignore[arg-type] - reads unknown_names
     return BuildReport(
-        articles=len(analysed),
-        articles_per_language=dict(Counter(a.language for a in analysed)),
+        articles=len(summaries),
+        articles_per_language=dict(Counter(s.language for s in summaries)),
         stories=stories,
-        actors_mentioned=len({m.actor_id for a in analysed for m in a.actors}),
-        pages=len(written),
+        actors_mentioned=len({m.actor_id for s in summaries for m in s.actors}),
+        pages=len(rendered.written),
         removals_per_rule=dict(removals),
         problems=tuple(problems),
         seconds=time.perf_counter() - started,
-        output=str(output),
+        output=str(options.output),
         unknown_names=tuple((u.name, u.count, u.example) for u in unknown),
-        flagged_articles=sum(1 for a in analysed if a.clean.flags),
+        flagged_articles=sum(1 for s in summaries if s.flags),
         cached_articles=cache.hits,
+        reused_pages=rendered.reused,
     )

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"  # the article store and summary index
 
 
 @cache
@@ -76,6 +76,10 @@ class BuildCache:
                 return pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             return None
+
+    def forget(self, name: str) -> None:
+        if self.folder is not None:
+            (self.folder / name).unlink(missing_ok=True)
 
     def save(self, name: str, value: Any) -> None:
         """Write atomically, so an interrupted build never leaves a half-written entry."""

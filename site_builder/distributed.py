@@ -9,22 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from .analyse import AnalysedArticle, AnalysisData
+from .analyse import AnalysisData
 from .load import RawArticle
-from .process import ArticleFailure, clean_and_analyse
+from .process import ArticleFailure, ProcessedArticle, process_article
+from .store import StoredArticle
+
+Result = tuple[ProcessedArticle, StoredArticle] | ArticleFailure
 
 BATCH = 200  # articles per Dask task: large enough to amortise scheduling
 
 
-def clean_and_analyse_batch(
-    raws: Sequence[RawArticle], data: AnalysisData
-) -> list[AnalysedArticle | ArticleFailure]:
-    return [clean_and_analyse(raw, data) for raw in raws]
+def process_batch(tasks: Sequence[tuple[str, RawArticle]], data: AnalysisData) -> list[Result]:
+    """On a Dask worker: whole records come back, the build machine keeps the store."""
+    return [process_article(key, raw, data) for key, raw in tasks]
 
 
 def run_on_dask(
-    address: str, todo: Sequence[RawArticle], data: AnalysisData
-) -> Iterator[AnalysedArticle | ArticleFailure]:
+    address: str, todo: Sequence[tuple[str, RawArticle]], data: AnalysisData
+) -> Iterator[Result]:
     """Results for ``todo``, in order, computed by the cluster at ``address``."""
     try:
         from dask.distributed import Client
@@ -33,6 +35,6 @@ def run_on_dask(
     batches = [list(todo[i : i + BATCH]) for i in range(0, len(todo), BATCH)]
     with Client(address) as client:
         shared = client.scatter(data, broadcast=True)
-        futures = client.map(clean_and_analyse_batch, batches, data=shared, pure=False)
+        futures = client.map(process_batch, batches, data=shared, pure=False)
         for future in futures:
             yield from future.result()

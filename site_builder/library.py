@@ -6,16 +6,17 @@ other language) are computed here once, so page views only look things up.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .analyse import AnalysedArticle
 from .cluster import Story
 from .languages import Language, known_languages
 from .load import Actor, Topic
+from .search import shard_count
 from .settings import Settings
+from .summary import ArticleSummary
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity
@@ -23,7 +24,8 @@ class Library:
     """The finished data of the whole site; pages only read it."""
 
     settings: Settings
-    articles: Mapping[str, AnalysedArticle]  # by article id
+    articles: Mapping[str, ArticleSummary]  # by article id; full records are in the store
+    article_keys: Mapping[str, str]  # article id -> its cache key (its record in the store)
     stories: Mapping[str, Story]  # by story id
     actors: Mapping[str, Actor]  # by actor id
     topics: Mapping[str, Topic]  # by topic id
@@ -39,6 +41,9 @@ class Library:
     stories_of_visit: Mapping[int | None, tuple[str, ...]]  # visit -> story ids, digest order
     stories_of_topic: Mapping[str, tuple[str, ...]]  # main topic -> story ids, digest order
     stories_touching_topic: Mapping[str, tuple[str, ...]]  # secondary topic -> story ids
+    search_shards: int  # files the search index is split into
+    # actor id -> (other actor id, articles naming both), most such articles first
+    actors_together: Mapping[str, tuple[tuple[str, int], ...]]
 
     def article_order(self) -> tuple[str, ...]:
         """All article ids, story by story in digest order."""
@@ -47,10 +52,11 @@ class Library:
 
 def build_library(
     settings: Settings,
-    articles: Sequence[AnalysedArticle],
+    articles: Sequence[ArticleSummary],
     stories: Sequence[Story],
     actors: Sequence[Actor],
     topics: Sequence[Topic],
+    article_keys: Mapping[str, str] | None = None,
 ) -> Library:
     """Index everything by id and compute the cross-links once."""
     by_id = {a.id: a for a in articles}
@@ -74,6 +80,7 @@ def build_library(
     return Library(
         settings=settings,
         articles=by_id,
+        article_keys=dict(article_keys or {}),
         stories=story_by_id,
         actors={a.id: a for a in actors},
         topics={t.id: t for t in topics},
@@ -99,7 +106,24 @@ def build_library(
             order, lambda s: [story_by_id[s].topic] if story_by_id[s].topic else []
         ),
         stories_touching_topic=_group(order, lambda s: list(story_by_id[s].secondary_topics)),
+        search_shards=shard_count(len(by_id)),
+        actors_together=_named_together(articles, {a.id for a in actors}),
     )
+
+
+def _named_together(
+    articles: Sequence[ArticleSummary], known: set[str]
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    """For each actor, the others named in the same articles, and in how many."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for article in articles:
+        named = [a for a in article.actor_ids if a in known]
+        for actor_id in named:
+            counts[actor_id].update(other for other in named if other != actor_id)
+    return {
+        actor_id: tuple(sorted(found.items(), key=lambda item: (-item[1], item[0])))
+        for actor_id, found in counts.items()
+    }
 
 
 def _group(order: Sequence[str], keys_of: Callable[[str], list[Any]]) -> dict[Any, tuple[str, ...]]:
@@ -111,7 +135,7 @@ def _group(order: Sequence[str], keys_of: Callable[[str], list[Any]]) -> dict[An
     return {key: tuple(ids) for key, ids in groups.items()}
 
 
-def _digest_key(story: Story, articles: Mapping[str, AnalysedArticle]) -> tuple[object, ...]:
+def _digest_key(story: Story, articles: Mapping[str, ArticleSummary]) -> tuple[object, ...]:
     """Newest first: by visit ordinal when known, then by the newest member's date, then id."""
     dates = [articles[a].date or "" for a in story.article_ids]
     newest = max(dates) if dates else ""

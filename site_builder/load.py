@@ -7,6 +7,7 @@ rest of the input still loads.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -90,41 +91,158 @@ class LoadedContent:
     problems: tuple[Problem, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleSource:
+    """An article file as the build remembers it between builds: a digest, not the text."""
+
+    id: str
+    path: str
+    format: str  # as RawArticle.format
+    digest: str  # hash of the file's bytes: a different digest is a different article
+    meta: ArticleMeta  # with an editor's metadata-only file merged in
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """What reading one input file gave, remembered with its size and modification time."""
+
+    size: int
+    mtime_ns: int
+    source: ArticleSource | None  # None: the file could not be read (see problem)
+    sidecar: bool = False  # front matter only: metadata for the article of the same id
+    problem: Problem | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContentIndex:
+    """Every input as the build needs it up front: article sources, actors, topics."""
+
+    sources: tuple[ArticleSource, ...]  # sorted by id
+    actors: tuple[Actor, ...]
+    topics: tuple[Topic, ...]
+    problems: tuple[Problem, ...]
+    files: Mapping[str, FileRecord]  # by path: hand it to the next build's scan
+    read: int = 0  # files read this time (the others were known unchanged)
+
+
 def load_content(seeds_dir: Path, content_dir: Path) -> LoadedContent:
     """Read every input: raw dumps, Markdown articles, actors and topics."""
-    problems: list[Problem] = []
-    articles: dict[str, RawArticle] = {}
-    sidecars: dict[str, tuple[ArticleMeta, str]] = {}
+    raws: dict[str, RawArticle] = {}
+    index = scan_content(seeds_dir, content_dir, raws=raws)
+    articles = tuple(replace(raws[s.path], meta=s.meta) for s in index.sources)
+    return LoadedContent(articles, index.actors, index.topics, index.problems)
 
-    for path in _input_files(seeds_dir, ("*.txt", "*.html", "*.htm")):
-        _add_article(articles, _read_one(path, problems), problems)
-    for path in _input_files(content_dir, ("*.md",)):
-        loaded = _read_one(path, problems)
-        if loaded is None:
-            continue
-        if loaded.format == "markdown" and not any(line.strip() for line in loaded.lines):
-            sidecars[loaded.id] = (loaded.meta, loaded.path)
-        else:
-            _add_article(articles, loaded, problems)
 
-    for article_id, (meta, path) in sorted(sidecars.items()):
-        if article_id in articles:
-            articles[article_id] = replace(
-                articles[article_id], meta=merge_meta(articles[article_id].meta, meta)
+def scan_content(
+    seeds_dir: Path,
+    content_dir: Path,
+    known: Mapping[str, FileRecord] | None = None,
+    raws: dict[str, RawArticle] | None = None,
+) -> ContentIndex:
+    """Find every input; read only the article files not in ``known`` with the same stat.
+
+    Ten thousand unchanged files cost ten thousand stat calls, not ten
+    thousand reads and front-matter parses.  ``raws``, if given, receives
+    every article read, by path.
+    """
+    known = known or {}
+    files: dict[str, FileRecord] = {}
+    read = 0
+    paths = _input_files(seeds_dir, ("*.txt", "*.html", "*.htm")) + _input_files(
+        content_dir, ("*.md",)
+    )
+    for path in paths:
+        key = str(path)
+        stat = path.stat()
+        record = known.get(key)
+        if (
+            raws is not None
+            or record is None
+            or (record.size, record.mtime_ns)
+            != (
+                stat.st_size,
+                stat.st_mtime_ns,
             )
-        else:
-            problems.append(
-                Problem(path, None, f"metadata for {article_id!r}, but no such article", "warning")
-            )
-
+        ):
+            record = _read_record(path, stat.st_size, stat.st_mtime_ns, raws)
+            read += 1
+        files[key] = record
+    sources, problems = _assemble(files)
     actors = _read_data(content_dir / "actors.yaml", read_actors, problems)
     topics = _read_data(content_dir / "topics.yaml", read_topics, problems)
-    return LoadedContent(
-        articles=tuple(articles[k] for k in sorted(articles)),
-        actors=tuple(actors),
-        topics=tuple(topics),
-        problems=tuple(problems),
-    )
+    return ContentIndex(sources, tuple(actors), tuple(topics), tuple(problems), files, read)
+
+
+def _read_record(
+    path: Path, size: int, mtime_ns: int, raws: dict[str, RawArticle] | None
+) -> FileRecord:
+    try:
+        if size > MAX_FILE_BYTES:  # refused before reading: it could be any size
+            raise InputError(f"file of {size} bytes is larger than {MAX_FILE_BYTES}; skipped")
+        data = path.read_bytes()
+        raw = parse_article_file(path, data)
+    except InputError as exc:
+        return FileRecord(size, mtime_ns, None, problem=Problem(str(path), exc.line, str(exc)))
+    except OSError as exc:
+        return FileRecord(size, mtime_ns, None, problem=Problem(str(path), None, str(exc)))
+    if raws is not None:
+        raws[raw.path] = raw
+    source = ArticleSource(raw.id, raw.path, raw.format, file_digest(data), raw.meta)
+    sidecar = raw.format == "markdown" and not any(line.strip() for line in raw.lines)
+    return FileRecord(size, mtime_ns, source, sidecar=sidecar)
+
+
+def _assemble(files: Mapping[str, FileRecord]) -> tuple[tuple[ArticleSource, ...], list[Problem]]:
+    """Articles by id (the first file of an id wins), with metadata-only files merged in."""
+    problems: list[Problem] = []
+    articles: dict[str, ArticleSource] = {}
+    sidecars: dict[str, ArticleSource] = {}
+    for record in files.values():  # in path order: seeds first, then content
+        if record.problem is not None:
+            problems.append(record.problem)
+        source = record.source
+        if source is None:
+            continue
+        if record.sidecar:
+            sidecars[source.id] = source
+        elif source.id in articles:
+            problems.append(
+                Problem(
+                    source.path,
+                    None,
+                    f"duplicate article id {source.id!r} (also {articles[source.id].path}); "
+                    "skipped",
+                )
+            )
+        else:
+            articles[source.id] = source
+    for article_id, sidecar in sorted(sidecars.items()):
+        if article_id in articles:
+            merged = merge_meta(articles[article_id].meta, sidecar.meta)
+            articles[article_id] = replace(articles[article_id], meta=merged)
+        else:
+            problems.append(
+                Problem(
+                    sidecar.path,
+                    None,
+                    f"metadata for {article_id!r}, but no such article",
+                    "warning",
+                )
+            )
+    return tuple(articles[k] for k in sorted(articles)), problems
+
+
+def read_source(source: ArticleSource) -> RawArticle:
+    """The article of a source, read again; an error if the file changed meanwhile."""
+    path = Path(source.path)
+    data = path.read_bytes()
+    if file_digest(data) != source.digest:
+        raise InputError("the file changed during the build; build again")
+    return replace(parse_article_file(path, data), meta=source.meta)
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
 def _input_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
@@ -134,44 +252,25 @@ def _input_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
     return sorted(found)
 
 
-def _add_article(
-    articles: dict[str, RawArticle], article: RawArticle | None, problems: list[Problem]
-) -> None:
-    if article is None:
-        return
-    if article.id in articles:
-        problems.append(
-            Problem(
-                article.path,
-                None,
-                f"duplicate article id {article.id!r} (also {articles[article.id].path}); skipped",
-            )
-        )
-        return
-    articles[article.id] = article
-
-
-def _read_one(path: Path, problems: list[Problem]) -> RawArticle | None:
-    try:
-        return read_article_file(path)
-    except InputError as exc:
-        problems.append(Problem(str(path), exc.line, str(exc)))
-        return None
-
-
 def read_article_file(path: Path) -> RawArticle:
     """Read one article file of any supported format."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"file of {size} bytes is larger than {MAX_FILE_BYTES}; skipped")
+    return parse_article_file(path, path.read_bytes())
+
+
+def parse_article_file(path: Path, data: bytes) -> RawArticle:
+    """An article file's bytes as a RawArticle, whatever its format."""
     article_id = path.stem
     if not ARTICLE_ID.match(article_id):
         raise InputError(
             f"file name {path.name!r} cannot be an article id: use letters, digits, '-', '_', '.'"
         )
-    size = path.stat().st_size
-    if size == 0:
+    if not data:
         raise InputError("empty file")
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"file of {size} bytes is larger than {MAX_FILE_BYTES}; skipped")
-    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"file of {len(data)} bytes is larger than {MAX_FILE_BYTES}; skipped")
     text = decode_text(data)
     suffix = path.suffix.lower()
     if suffix == ".md":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,3 +40,18 @@ def _swap_in(staging: Path, output: Path) -> None:
     os.chmod(output, 0o755)
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
+
+
+def apply_changes(changes: Path, output: Path, made: Iterable[str], stale: Iterable[str]) -> None:
+    """Move the files of an incremental build into the site; delete the ones it no longer has.
+
+    Every file is replaced by a rename, so a reader never sees half a page;
+    the files were all rendered before the first one moves, so a failed
+    render leaves the site as it was.
+    """
+    for path in made:
+        target = output / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(changes / path, target)
+    for path in stale:
+        (output / path).unlink(missing_ok=True)

@@ -3,13 +3,16 @@
 Each article's result is a pure function of the article and the shared
 analysis data, so results can be cached by content hash and computed in any
 order on any worker: the output is the same as a serial run.
+
+A worker hands back only what the rest of the build keeps in memory (the
+article's summary and its clustering features); the full record goes to the
+article store, written by the worker itself, and is read back when the
+article's page is rendered.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -18,14 +21,18 @@ from typing import Any
 from .analyse import AnalysedArticle, AnalysisData, analyse_article
 from .cache import BuildCache, code_version, fingerprint
 from .clean import clean_article
-from .load import RawArticle
-from .problems import Problem
+from .cluster import ArticleFeatures, article_features
+from .load import ArticleSource, ContentIndex, RawArticle, read_source
+from .problems import InputError, Problem
+from .store import ArticleStore, StoredArticle
+from .summary import ArticleSummary, summarise
+from .views import render_block
 
 PARALLEL_FROM = 300  # fewer articles than this are not worth starting worker processes
-CHUNK = 64  # articles per task sent to a worker
-CACHE_SHARDS = 32  # an edit rewrites one shard of the article cache, not all of it
+CHUNK = 32  # articles per task sent to a worker
+INDEX_SHARDS = 32  # an edit rewrites one shard of the summary index, not all of it
 
-_worker_data: AnalysisData | None = None
+_worker: tuple[AnalysisData, ArticleStore] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +43,19 @@ class ArticleFailure:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessedArticle:
+    """What the build keeps in memory of a processed article; the rest is in the store."""
+
+    key: str  # cache key: the article's store record and page fingerprints use it
+    summary: ArticleSummary
+    features: ArticleFeatures
+
+    @property
+    def id(self) -> str:
+        return self.summary.id
+
+
 def clean_and_analyse(raw: RawArticle, data: AnalysisData) -> AnalysedArticle | ArticleFailure:
     """Both per-article stages for one article; an exception becomes a failure record."""
     try:
@@ -44,39 +64,74 @@ def clean_and_analyse(raw: RawArticle, data: AnalysisData) -> AnalysedArticle | 
         return ArticleFailure(raw.path, f"{type(exc).__name__}: {exc}; article skipped")
 
 
-def _shared_strings(
-    result: AnalysedArticle | ArticleFailure,
-) -> AnalysedArticle | ArticleFailure:
-    """Intern an article's terms as it arrives from a worker: the same few thousand words
-    recur in every article, and one copy of each keeps a large collection in memory."""
-    if isinstance(result, AnalysedArticle) and result.terms:
-        return dataclasses.replace(result, terms=tuple(map(sys.intern, result.terms)))
-    return result
+def process_article(
+    key: str, raw: RawArticle, data: AnalysisData
+) -> tuple[ProcessedArticle, StoredArticle] | ArticleFailure:
+    """Everything the build derives from one article on its own."""
+    analysed = clean_and_analyse(raw, data)
+    if isinstance(analysed, ArticleFailure):
+        return analysed
+    try:
+        body = tuple(str(render_block(block)) for block in analysed.clean.blocks)
+        processed = ProcessedArticle(
+            key, summarise(analysed), article_features(analysed, data.topics)
+        )
+    except Exception as exc:  # noqa: BLE001 - one bad article must not stop the build
+        return ArticleFailure(raw.path, f"{type(exc).__name__}: {exc}; article skipped")
+    return processed, StoredArticle(analysed, body)
 
 
-def _init_worker(data: AnalysisData) -> None:
-    global _worker_data
-    _worker_data = data
+def _init_worker(data: AnalysisData, store: ArticleStore) -> None:
+    global _worker
+    _worker = (data, store)
 
 
-def _work(raw: RawArticle) -> AnalysedArticle | ArticleFailure:
-    assert _worker_data is not None
-    return clean_and_analyse(raw, _worker_data)
+def _work(task: tuple[str, ArticleSource]) -> ProcessedArticle | ArticleFailure:
+    """On a worker: read, process and store one article there, in parallel."""
+    assert _worker is not None
+    data, store = _worker
+    return _process_source(*task, data, store)
+
+
+def _process_source(
+    key: str, source: ArticleSource, data: AnalysisData, store: ArticleStore
+) -> ProcessedArticle | ArticleFailure:
+    try:
+        raw = read_source(source)
+    except (OSError, InputError) as exc:
+        return ArticleFailure(source.path, f"{exc}; article skipped")
+    return _stored(process_article(key, raw, data), store)
+
+
+def _stored(
+    result: tuple[ProcessedArticle, StoredArticle] | ArticleFailure, store: ArticleStore
+) -> ProcessedArticle | ArticleFailure:
+    if isinstance(result, ArticleFailure):
+        return result
+    processed, record = result
+    store.put(processed.key, record)
+    return processed
 
 
 Progress = Callable[[Iterable[Any], int], Iterable[Any]]  # wraps an iterable, given its length
 
 
+def article_key(shared: str, source: ArticleSource) -> str:
+    """Everything an article's processing depends on: its file and the shared inputs."""
+    return fingerprint(shared, source.id, source.path, source.format, source.digest, source.meta)
+
+
 def process_articles(
-    raws: Sequence[RawArticle],
+    content: ContentIndex,
     data: AnalysisData,
     shared_inputs: str,
     cache: BuildCache,
+    store: ArticleStore,
     jobs: int = 0,
     scheduler: str | None = None,
     progress: Progress | None = None,
-) -> tuple[list[AnalysedArticle], list[Problem]]:
-    """Clean and analyse every article, reusing cached results; keep the input order.
+) -> tuple[list[ProcessedArticle], list[Problem]]:
+    """Process every article, reusing cached results; keep the input order.
 
     ``shared_inputs`` fingerprints what every article's analysis depends on
     (actors, topics, settings); ``jobs`` is the number of worker processes
@@ -84,44 +139,48 @@ def process_articles(
     scheduler to run on instead.
     """
     shared = fingerprint(code_version(), shared_inputs)
-    keys = [fingerprint(shared, raw) for raw in raws]
-    shards = {shard: cache.load(_shard_file(shard)) or {} for shard in range(CACHE_SHARDS)}
+    keys = [article_key(shared, source) for source in content.sources]
+    shards = {shard: cache.load(_shard_file(shard)) or {} for shard in range(INDEX_SHARDS)}
     stored = {key: value for shard in shards.values() for key, value in shard.items()}
-    todo = [raw for raw, key in zip(raws, keys, strict=True) if key not in stored]
-    cache.hits += len(raws) - len(todo)
+    todo = [
+        (key, source)
+        for source, key in zip(content.sources, keys, strict=True)
+        if key not in stored
+    ]
+    cache.hits += len(keys) - len(todo)
     cache.misses += len(todo)
-    computed: Iterable[AnalysedArticle | ArticleFailure] = _run(todo, data, jobs, scheduler)
+    computed: Iterable[ProcessedArticle | ArticleFailure] = _run(todo, data, store, jobs, scheduler)
     if progress is not None and todo:
         computed = progress(computed, len(todo))
-    fresh = map(_shared_strings, computed)
-    results: dict[str, AnalysedArticle | ArticleFailure] = {}
+    fresh = iter(computed)
+    results: dict[str, ProcessedArticle | ArticleFailure] = {}
     for key in keys:
         results[key] = stored[key] if key in stored else next(fresh)
     _save_changed_shards(cache, shards, results)
-    analysed = [r for r in results.values() if isinstance(r, AnalysedArticle)]
+    processed = [r for r in results.values() if isinstance(r, ProcessedArticle)]
     problems = [
         Problem(r.path, None, r.message) for r in results.values() if isinstance(r, ArticleFailure)
     ]
-    return analysed, problems
+    return processed, problems
 
 
 def _shard_of(key: str) -> int:
-    return int(key[:4], 16) % CACHE_SHARDS
+    return int(key[:4], 16) % INDEX_SHARDS
 
 
 def _shard_file(shard: int) -> str:
-    return f"articles-{shard:02d}.pickle"
+    return f"summaries-{shard:02d}.pickle"
 
 
 def _save_changed_shards(
     cache: BuildCache,
-    shards: dict[int, dict[str, AnalysedArticle]],
-    results: dict[str, AnalysedArticle | ArticleFailure],
+    shards: dict[int, dict[str, ProcessedArticle]],
+    results: dict[str, ProcessedArticle | ArticleFailure],
 ) -> None:
     """Rewrite the shards whose articles changed (new, edited or gone), and only those."""
-    current: dict[int, dict[str, AnalysedArticle]] = {shard: {} for shard in shards}
+    current: dict[int, dict[str, ProcessedArticle]] = {shard: {} for shard in shards}
     for key, result in results.items():
-        if isinstance(result, AnalysedArticle):
+        if isinstance(result, ProcessedArticle):
             current[_shard_of(key)][key] = result
     for shard, entries in current.items():
         if entries.keys() != shards[shard].keys():
@@ -129,21 +188,31 @@ def _save_changed_shards(
 
 
 def _run(
-    todo: Sequence[RawArticle], data: AnalysisData, jobs: int, scheduler: str | None
-) -> Iterator[AnalysedArticle | ArticleFailure]:
+    todo: Sequence[tuple[str, ArticleSource]],
+    data: AnalysisData,
+    store: ArticleStore,
+    jobs: int,
+    scheduler: str | None,
+) -> Iterator[ProcessedArticle | ArticleFailure]:
     """Results in the order of ``todo``, computed serially, on local workers or on Dask."""
     if not todo:
         return
     if scheduler:
         from .distributed import run_on_dask
 
-        yield from run_on_dask(scheduler, todo, data)
+        # Dask workers may not see this machine's files: the articles travel with the tasks.
+        for result in run_on_dask(scheduler, _read_all(todo), data):
+            yield _stored(result, store)
         return
     workers = jobs or os.cpu_count() or 1
     # Asked for by number, workers are used; chosen automatically, only when worth it.
     if workers == 1 or (jobs == 0 and len(todo) < PARALLEL_FROM):
-        for raw in todo:
-            yield clean_and_analyse(raw, data)
+        for key, source in todo:
+            yield _process_source(key, source, data, store)
         return
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(data,)) as pool:
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(data, store)) as pool:
         yield from pool.map(_work, todo, chunksize=CHUNK)
+
+
+def _read_all(todo: Sequence[tuple[str, ArticleSource]]) -> list[tuple[str, RawArticle]]:
+    return [(key, read_source(source)) for key, source in todo]

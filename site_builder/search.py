@@ -1,25 +1,28 @@
-"""The offline search index: a script file, so search works from ``file://``.
+"""The offline search index: script files, so search works from ``file://``.
 
 Browsers refuse to fetch() local files, so the index ships as JavaScript
-that assigns a global.  Words are indexed lower-cased; for languages with
+that adds to a global.  Words are indexed lower-cased; for languages with
 prefixes (Hebrew), each word is also indexed without them, and the browser
 strips the same prefixes from the query, so a prefixed form still finds
 its article.
+
+The index is split into shards of a few hundred articles each, an article's
+shard chosen by a hash of its id: an edit rewrites one small shard instead
+of an index of the whole collection, and the browser merges the results.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections import defaultdict
-
-from . import urls
-from .languages import known_languages
-from .library import Library
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 _WORD = re.compile(r"\w+")
 _IN_WORD_QUOTES = re.compile(r"[\"'\u05f3\u05f4]")
 MIN_STEM = 2  # a prefix is stripped only if this many letters remain
+SHARD_ARTICLES = 400  # articles per index shard, on average
 
 
 def words_of(text: str) -> set[str]:
@@ -37,48 +40,57 @@ def stems(word: str, prefixes: tuple[str, ...]) -> set[str]:
     return forms
 
 
-def search_index_script(library: Library) -> str:
-    """``window.DIGEST_SEARCH = {...}`` with documents, an inverted index and prefixes."""
-    languages = known_languages()
-    prefixes = tuple(
-        sorted(
-            {p for code in library.languages for p in languages[code].prefixes},
-            key=lambda p: (-len(p), p),
-        )
-    )
-    documents = []
-    postings: dict[str, set[int]] = defaultdict(set)
-    for number, article_id in enumerate(library.article_order()):
-        article = library.articles[article_id]
-        clean = article.clean
-        documents.append(
-            {
-                "u": urls.article_path(article_id),
-                "t": clean.title,
-                "l": article.language,
-                "s": clean.subtitle or "",
-            }
-        )
-        names = [
-            name
-            for actor_id in article.actor_ids
-            if actor_id in library.actors
-            for name in library.actors[actor_id].names.values()
-        ]
-        text = " ".join([clean.title, clean.subtitle or "", clean.body_text, *names])
-        for word in words_of(text):
-            postings[word].add(number)
+def shard_count(articles: int) -> int:
+    return max(1, -(-articles // SHARD_ARTICLES))
+
+
+def shard_of(article_id: str, shards: int) -> int:
+    """The shard of an article: stable while the number of shards stays the same."""
+    digest = hashlib.blake2b(article_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
+
+
+@dataclass(frozen=True, slots=True)
+class SearchDocument:
+    """One article as the search page lists it, with the words that find it."""
+
+    path: str  # site-root path of the article page
+    title: str
+    language: str
+    subtitle: str
+    date: str
+    words: Iterable[str]  # each word once
+
+
+def shard_script(documents: Sequence[SearchDocument], prefixes: tuple[str, ...]) -> str:
+    """One shard: ``(window.DIGEST_SEARCH = window.DIGEST_SEARCH || []).push({...})``.
+
+    ``documents`` come in a stable order (the caller sorts them); the browser
+    orders results by date, newest first, whatever shard they come from.
+    """
+    postings: dict[str, list[int]] = {}
+    for number, document in enumerate(documents):
+        for word in document.words:  # each word once per document: the lists stay sorted
+            found = postings.get(word)
+            if found is None:
+                postings[word] = [number]
+            else:
+                found.append(number)
     # Prefixes are stripped once per distinct word, not once per occurrence.
-    index: dict[str, set[int]] = defaultdict(set)
+    index = dict(postings)
     for word, numbers in postings.items():
         for form in stems(word, prefixes):
-            index[form] |= numbers
+            if form != word:
+                index[form] = sorted(set(index.get(form, ())).union(numbers))
     data = {
-        "documents": documents,
-        "index": {word: sorted(numbers) for word, numbers in sorted(index.items())},
+        "documents": [
+            {"u": d.path, "t": d.title, "l": d.language, "s": d.subtitle, "d": d.date}
+            for d in documents
+        ],
+        "index": dict(sorted(index.items())),
         "prefixes": list(prefixes),
         "minStem": MIN_STEM,
     }
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     payload = payload.replace("</", "<\\/")
-    return f"window.DIGEST_SEARCH = {payload};\n"
+    return f"(window.DIGEST_SEARCH = window.DIGEST_SEARCH || []).push({payload});\n"

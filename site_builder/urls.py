@@ -19,8 +19,11 @@ CLEANING_REPORT = "_report/cleaning.json"
 SITEMAP = "sitemap.xml"
 STYLESHEET = "assets/style.css"
 SEARCH_SCRIPT = "assets/search.js"
-SEARCH_INDEX = "assets/search-index.js"
 SITE_FEED = "feeds/all.xml"
+
+
+def search_shard_path(number: int) -> str:
+    return f"assets/search/index-{number:03d}.js"
 
 
 def story_path(story_id: str) -> str:

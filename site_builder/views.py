@@ -18,11 +18,12 @@ import markdown as markdown_lib
 from markupsafe import Markup
 
 from . import urls
-from .analyse import AnalysedArticle
 from .clean import Block
 from .cluster import Story
 from .languages import Language, known_languages
 from .library import Library
+from .store import StoredArticle
+from .summary import ArticleSummary
 
 FEED_SIZE = 50  # entries per Atom feed
 CARD_ARTICLES = 6  # articles listed in a story's card; the story page lists them all
@@ -235,16 +236,16 @@ def visit_link(library: Library, ordinal: int | None, lang: str) -> Link:
     return Link(urls.visit_path(ordinal), _text(label, language))
 
 
-def article_card(library: Library, article: AnalysedArticle, lang: str) -> ArticleCard:
+def article_card(library: Library, article: ArticleSummary, lang: str) -> ArticleCard:
     page_language = language_of(library, lang)
     own = language_of(library, article.language)
     return ArticleCard(
         path=urls.article_path(article.id),
-        title=_text(article.clean.title, own),
+        title=_text(article.title, own),
         language=page_language.ui.get(f"language_{own.code}", own.native_name),
-        source=article.clean.meta.source,
+        source=article.source,
         date=article.date,
-        author=article.clean.author,
+        author=article.author,
     )
 
 
@@ -295,7 +296,7 @@ def _story_card(library: Library, story: Story, lang: str, max_actors: int) -> S
             page_language.ui.get(f"language_{code}", language_of(library, code).native_name)
             for code in sorted({m.language for m in members})
         ),
-        sources=tuple(sorted({m.clean.meta.source for m in members if m.clean.meta.source})),
+        sources=tuple(sorted({m.source for m in members if m.source})),
         actors=tuple(actor_link(library, a, lang) for a in top_actors),
         articles=tuple(article_card(library, m, lang) for m in members[:CARD_ARTICLES]),
         more_articles=page_language.ui["more_articles"].format(n=len(members) - CARD_ARTICLES)
@@ -346,7 +347,7 @@ def story_context(library: Library, story_id: str) -> dict[str, Any]:
                 "articles": [
                     {
                         "card": article_card(library, library.articles[a], lang),
-                        "subtitle": _text(library.articles[a].clean.subtitle or "", language),
+                        "subtitle": _text(library.articles[a].subtitle or "", language),
                     }
                     for a in members
                 ],
@@ -391,7 +392,7 @@ def _quotes(
                 {
                     "speaker": actor_link(library, quote.actor_id, lang),
                     "text": _text(quote.text, own),
-                    "article": Link(urls.article_path(article_id), _text(article.clean.title, own)),
+                    "article": Link(urls.article_path(article_id), _text(article.title, own)),
                 }
             )
     return rows
@@ -414,8 +415,10 @@ def json_ld(data: Mapping[str, Any]) -> Markup:
     return Markup(text)
 
 
-def article_context(library: Library, article_id: str) -> dict[str, Any]:
-    article = library.articles[article_id]
+def article_context(library: Library, record: StoredArticle) -> dict[str, Any]:
+    """An article's own page: the one page that needs its whole record from the store."""
+    article = record.article
+    article_id = article.id
     language = language_of(library, article.language)
     code = language.code
     story = library.stories[library.story_of[article_id]]
@@ -485,7 +488,7 @@ def article_context(library: Library, article_id: str) -> dict[str, Any]:
             "date": article.date,
             "updated": clean.updated,
             "url": clean.meta.url,
-            "body": [render_block(b) for b in clean.blocks],
+            "body": [Markup(html) for html in record.body_html],
             "removals": clean.removals,
             "actors": [
                 actor_link(library, m.actor_id, code)
@@ -567,11 +570,7 @@ def actor_context(library: Library, actor_id: str, number: int = 1) -> dict[str,
         for role in actor.roles[code][:1]
     ]
     article_ids = library.articles_of_actor.get(actor_id, ())
-    together: Counter[str] = Counter()
-    for article_id in article_ids:
-        for other in library.articles[article_id].actor_ids:
-            if other != actor_id and other in library.actors:
-                together[other] += 1
+    together = library.actors_together.get(actor_id, ())
     story_ids = library.stories_of_actor.get(actor_id, ())
     page_stories = page_slice(library, story_ids, number)
     page_articles = [
@@ -594,7 +593,7 @@ def actor_context(library: Library, actor_id: str, number: int = 1) -> dict[str,
         "quotes": _quotes(library, page_articles, lang, actor_id=actor_id),
         "met_with": [
             {"link": actor_link(library, other, lang), "count": n}
-            for other, n in sorted(together.items(), key=lambda item: (-item[1], item[0]))[:8]
+            for other, n in together[:8]
         ]
         if number == 1
         else [],
@@ -709,7 +708,7 @@ def search_context(library: Library) -> dict[str, Any]:
     page = page_frame(library, urls.SEARCH, lang, ui["search"])
     return {
         "page": page,
-        "index_script": urls.SEARCH_INDEX,
+        "index_scripts": [urls.search_shard_path(n) for n in range(library.search_shards)],
         "search_script": urls.SEARCH_SCRIPT,
         "messages": json_ld({"results": ui["search_results"], "nothing": ui["search_nothing"]}),
     }
@@ -728,25 +727,21 @@ def feed_context(
 ) -> dict[str, Any]:
     """An Atom feed: the newest articles first (undated ones after, in digest order)."""
     base = library.settings.base_url
-    ordered = sorted(article_ids, key=lambda a: library.articles[a].date or "", reverse=True)[
-        :FEED_SIZE
-    ]
     entries = []
-    for article_id in ordered:
+    for article_id in feed_entries(library, article_ids):
         article = library.articles[article_id]
         entries.append(
             {
                 "id": _tag_uri(base, urls.article_path(article_id)),
-                "title": article.clean.title,
+                "title": article.title,
                 "lang": article.language,
                 "path": urls.article_path(article_id),
                 "href": urls.absolute_url(base, urls.article_path(article_id)) if base else None,
                 "updated": _timestamp(article.date),
-                "author": article.clean.author
-                or article.clean.meta.source
+                "author": article.author
+                or article.source
                 or library.settings.site_title(article.language),
-                "summary": article.clean.subtitle
-                or (article.clean.blocks[0].text[:400] if article.clean.blocks else ""),
+                "summary": article.lead,
             }
         )
     updated = max((e["updated"] for e in entries), default=EPOCH)
@@ -762,6 +757,12 @@ def feed_context(
             "entries": entries,
         },
     }
+
+
+def feed_entries(library: Library, article_ids: Sequence[str]) -> list[str]:
+    """The articles a feed lists: the newest first, undated ones after, in digest order."""
+    articles = library.articles
+    return sorted(article_ids, key=lambda a: articles[a].date or "", reverse=True)[:FEED_SIZE]
 
 
 def date_hints_text(hints: Sequence[str], ui: Mapping[str, str]) -> str | None:

@@ -8,6 +8,10 @@ import yaml
 
 from .problems import InputError
 
+# libyaml's loader is the same safe loader, about ten times faster: front matter of ten
+# thousand articles is parsed in a fraction of a second.  The pure-Python one is the fallback.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def parse_yaml(text: str, line_offset: int = 0) -> Any:
     """Parse YAML with the safe loader; object-constructing tags are refused.
@@ -16,7 +20,7 @@ def parse_yaml(text: str, line_offset: int = 0) -> Any:
     larger file (front matter).
     """
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark is not None else None

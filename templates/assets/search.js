@@ -1,14 +1,14 @@
-/* Offline search over window.DIGEST_SEARCH (assets/search-index.js).
+/* Offline search over window.DIGEST_SEARCH (the shards in assets/search/).
    Progressive enhancement: without JavaScript the page says so and every
    article stays reachable from the digest. */
 (function () {
   "use strict";
-  var data = window.DIGEST_SEARCH;
+  var shards = window.DIGEST_SEARCH;
   var form = document.getElementById("search-form");
   var input = document.getElementById("search-input");
   var output = document.getElementById("search-results");
   var status = document.getElementById("search-status");
-  if (!data || !form || !input || !output) { return; }
+  if (!shards || !form || !input || !output) { return; }
   var messages = JSON.parse(document.getElementById("search-messages").textContent);
   document.documentElement.classList.add("js-search");
 
@@ -19,32 +19,42 @@
     return plain.match(/[\p{L}\p{M}\p{N}_]+/gu) || [];
   }
 
-  function forms(word) {
+  function forms(word, shard) {
     var result = [word];
-    data.prefixes.forEach(function (prefix) {
-      if (word.indexOf(prefix) === 0 && word.length - prefix.length >= data.minStem) {
+    shard.prefixes.forEach(function (prefix) {
+      if (word.indexOf(prefix) === 0 && word.length - prefix.length >= shard.minStem) {
         result.push(word.slice(prefix.length));
       }
     });
     return result;
   }
 
-  function matches(word) {
+  function matches(word, shard) {
     var hits = {};
-    forms(word).forEach(function (form) {
-      (data.index[form] || []).forEach(function (n) { hits[n] = true; });
+    forms(word, shard).forEach(function (form) {
+      (shard.index[form] || []).forEach(function (n) { hits[n] = true; });
     });
     return hits;
   }
 
+  // The index comes in shards (one script each); a document is found when every
+  // word of the query matches it.  Results: newest first, then by address.
   function search(query) {
     var terms = words(query);
     if (!terms.length) { return []; }
-    var sets = terms.map(matches);
-    var first = Object.keys(sets[0]);
-    return first.filter(function (n) {
-      return sets.every(function (set) { return set[n]; });
-    }).map(Number).sort(function (a, b) { return a - b; });
+    var found = [];
+    shards.forEach(function (shard) {
+      var sets = terms.map(function (term) { return matches(term, shard); });
+      Object.keys(sets[0]).forEach(function (n) {
+        if (sets.every(function (set) { return set[n]; })) {
+          found.push(shard.documents[Number(n)]);
+        }
+      });
+    });
+    return found.sort(function (a, b) {
+      if (a.d !== b.d) { return a.d < b.d ? 1 : -1; }
+      return a.u < b.u ? -1 : (a.u > b.u ? 1 : 0);
+    });
   }
 
   function show(query) {
@@ -54,8 +64,7 @@
     status.textContent = found.length
       ? messages.results.replace("{n}", String(found.length))
       : messages.nothing;
-    found.forEach(function (n) {
-      var doc = data.documents[n];
+    found.forEach(function (doc) {
       var item = document.createElement("li");
       var link = document.createElement("a");
       link.href = doc.u;

@@ -1,0 +1,108 @@
+"""Article summaries: what the rest of the site needs of an article, without its text.
+
+Index pages, feeds, digest.json, the search index and the report list an
+article by its title, date, actors and a few words; only its own page needs
+the body.  A summary is made on the worker that analysed the article and is
+cached with it, so the build holds a hundred thousand of them in memory
+where it could not hold a hundred thousand texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .analyse import ActorMention, AnalysedArticle, Quote, UnknownName, Visit
+from .search import words_of
+from .urls import article_path
+
+LEAD_CHARS = 400  # the lead shown in feeds when an article has no sub-headline
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    """One article as other pages list it, plus the figures the build report counts."""
+
+    id: str
+    source_file: str  # where it came from, for messages
+    language: str
+    title: str
+    subtitle: str | None
+    author: str | None
+    source: str | None  # the publishing site
+    url: str | None  # the article's address on its site
+    date: str | None
+    date_hints: tuple[str, ...]
+    actors: tuple[ActorMention, ...]  # most mentioned first
+    visit: Visit | None
+    topics: tuple[str, ...]
+    quotes: tuple[Quote, ...]
+    lead: str  # sub-headline, else the start of the body
+    search_words: bytes  # its searchable words, compressed (actor names are added later)
+    removal_rules: tuple[str, ...]  # the rule of each removal, for the report's counts
+    flags: tuple[str, ...]
+    unknown_names: tuple[UnknownName, ...]
+    cleaning_entry: bytes  # its entry of _report/cleaning.json, as compressed JSON
+    card_key: str  # changes exactly when what lists show of it (cards, feeds) changes
+
+    @property
+    def actor_ids(self) -> tuple[str, ...]:
+        return tuple(m.actor_id for m in self.actors)
+
+    def words(self) -> list[str]:
+        """The searchable words: kept compressed, as they are most of a summary's size."""
+        return zlib.decompress(self.search_words).decode("utf-8").split()
+
+
+def summarise(article: AnalysedArticle) -> ArticleSummary:
+    """The summary of an analysed article."""
+    clean = article.clean
+    lead = clean.subtitle or (clean.blocks[0].text[:LEAD_CHARS] if clean.blocks else "")
+    card = (clean.title, clean.subtitle, lead, article.language, clean.meta.source, article.date)
+    card += (clean.author,)
+    words = words_of(" ".join([clean.title, clean.subtitle or "", clean.body_text]))
+    return ArticleSummary(
+        id=article.id,
+        source_file=clean.path,
+        language=article.language,
+        title=clean.title,
+        subtitle=clean.subtitle,
+        author=clean.author,
+        source=clean.meta.source,
+        url=clean.meta.url,
+        date=article.date,
+        date_hints=article.date_hints,
+        actors=article.actors,
+        visit=article.visit,
+        topics=article.topics,
+        quotes=article.quotes,
+        lead=lead,
+        search_words=zlib.compress(" ".join(sorted(words)).encode("utf-8")),
+        removal_rules=tuple(r.rule for r in clean.removals),
+        flags=clean.flags,
+        unknown_names=article.unknown_names,
+        cleaning_entry=zlib.compress(cleaning_entry(article).encode("utf-8")),
+        card_key=hashlib.blake2b(repr(card).encode(), digest_size=12).hexdigest(),
+    )
+
+
+def cleaning_entry(article: AnalysedArticle) -> str:
+    """The article's entry in ``_report/cleaning.json``: what was removed, and why."""
+    clean = article.clean
+    entry = {
+        "id": article.id,
+        "source_file": Path(clean.path).name,
+        "page": article_path(article.id),
+        "title": clean.title,
+        "author": clean.author,
+        "updated": clean.updated,
+        "removals": [
+            {"line": r.line, "rule": r.rule, "reason": r.reason, "text": r.text}
+            for r in clean.removals
+        ],
+        "flags": list(clean.flags),
+    }
+    return json.dumps(entry, ensure_ascii=False)
