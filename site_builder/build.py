@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .analyse import aggregate_unknown_names, prepare_analysis
+from .analyse import AnalysisData, aggregate_unknown_names, prepare_analysis
 from .cache import BuildCache, code_version, files_fingerprint, fingerprint, tree_stamp
 from .clean_rules import use_user_lexicons
 from .cluster import cluster_features
@@ -59,14 +59,14 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         return dataclasses.replace(
             unchanged, seconds=time.perf_counter() - started, up_to_date=True
         )
-    with _article_store(options.cache) as store:
-        return _build(options, cache, store, stamp, started, progress)
+    with _article_store_root(options.cache) as store_root:
+        return _build(options, cache, store_root, stamp, started, progress)
 
 
 def _build(
     options: BuildOptions,
     cache: BuildCache,
-    store: ArticleStore,
+    store_root: Path,
     stamp: str,
     started: float,
     progress: Progress | None,
@@ -76,7 +76,11 @@ def _build(
         settings = _with_overrides(read_settings(options.content), options)
         content = scan_content(options.seeds, options.content, known=cache.load(INPUT_FILES))
     with clock("clean+analyse"):
-        processed, failures = _clean_and_analyse(content, settings, options, cache, store, progress)
+        analysis, shared = _analysis_data(content, settings, options)
+        store = ArticleStore(store_root, generation=shared)
+        processed, failures = process_articles(
+            content, analysis, shared, cache, store, options.jobs, options.scheduler, progress
+        )
     problems = [*content.problems, *failures]
     if options.strict and any(p.kind == "error" for p in problems):
         raise StrictBuildError([p for p in problems if p.kind == "error"])
@@ -102,6 +106,7 @@ def _build(
     cache.save(CLUSTER_MEMO, clustering.memo)
     cache.save(INPUT_FILES, content.files)
     store.keep_only(p.key for p in processed)
+    store.discard_other_generations()
     report = _report(
         processed, len(clustering.stories), rendered, problems, started, options, cache
     )
@@ -117,33 +122,31 @@ CLUSTER_MEMO = "cluster-memo.pickle"  # what clustering can reuse when few artic
 
 
 @contextmanager
-def _article_store(cache: Path | None) -> Iterator[ArticleStore]:
+def _article_store_root(cache: Path | None) -> Iterator[Path]:
     """The cache's article store; without a cache, a temporary one for this build."""
     if cache is not None:
-        yield ArticleStore(cache / "articles")
+        yield cache / "articles"
         return
     with tempfile.TemporaryDirectory(prefix="digest-articles-") as folder:
-        yield ArticleStore(Path(folder))
+        yield Path(folder)
 
 
-def _clean_and_analyse(
-    content: ContentIndex,
-    settings: Settings,
-    options: BuildOptions,
-    cache: BuildCache,
-    store: ArticleStore,
-    progress: Progress | None,
-) -> tuple[list[ProcessedArticle], list[Problem]]:
-    """The per-article stages, with the shared data they need compiled once."""
+def _analysis_data(
+    content: ContentIndex, settings: Settings, options: BuildOptions
+) -> tuple[AnalysisData, str]:
+    """What every article's processing shares, compiled once, and a key of all of it
+    (the code included): results cached under another key are never used."""
     user_lexicons = options.content / "lexicons"
     use_user_lexicons(user_lexicons if user_lexicons.is_dir() else None)
     analysis = prepare_analysis(content.actors, content.topics, settings.languages)
     shared = fingerprint(
-        content.actors, content.topics, settings.languages, files_fingerprint([user_lexicons])
+        code_version(),
+        content.actors,
+        content.topics,
+        settings.languages,
+        files_fingerprint([user_lexicons]),
     )
-    return process_articles(
-        content, analysis, shared, cache, store, options.jobs, options.scheduler, progress
-    )
+    return analysis, shared
 
 
 def _global_key(options: BuildOptions, settings: Settings, content: ContentIndex) -> str:

@@ -9,6 +9,7 @@ optimisation, and ``--clean`` (or deleting the folder) forces a full build.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -17,7 +18,7 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 CACHE_FORMAT = "2"  # the article store and summary index
 
@@ -60,6 +61,34 @@ def files_fingerprint(folders: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+def dump(value: Any, out: IO[bytes]) -> None:
+    """Pickle for the cache: the package's dataclasses as calls of their constructor."""
+    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+
+
+class _Pickler(pickle.Pickler):
+    """Unpickling a frozen slots dataclass the default way goes through the pure-Python
+    ``__setstate__`` of dataclasses, which made loading ten thousand summaries take
+    seconds; a constructor call with the field values is twice as fast to load."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        fields = _constructor_fields(type(obj))
+        if fields is None:
+            return NotImplemented
+        return (type(obj), tuple([getattr(obj, name) for name in fields]))
+
+
+@cache
+def _constructor_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields to call ``cls`` with, for the package's own plain dataclasses only."""
+    if not cls.__module__.startswith("site_builder.") or not dataclasses.is_dataclass(cls):
+        return None
+    fields = dataclasses.fields(cls)
+    if not all(f.init for f in fields):
+        return None
+    return tuple(f.name for f in fields)
+
+
 class BuildCache:
     """A folder of pickled values by key; a missing or broken entry is simply a miss."""
 
@@ -89,7 +118,7 @@ class BuildCache:
         handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
         try:
             with os.fdopen(handle, "wb") as out:
-                pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+                dump(value, out)
             os.replace(temporary, self.folder / name)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

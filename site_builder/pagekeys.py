@@ -58,7 +58,7 @@ class PageKeys:
 
     def story(self, story_id: str) -> Key:
         members = self.library.stories[story_id].article_ids
-        quotes = tuple(self.library.articles[a].quotes for a in members)
+        quotes = tuple(self.library.articles[a].quotes_key for a in members)
         return ("story", self.story_card(story_id), _digest(quotes))
 
     def article(self, article_id: str) -> Key:
@@ -101,19 +101,16 @@ class PageKeys:
         article_ids = library.articles_of_actor.get(actor_id, ())
         stories = library.stories_of_actor.get(actor_id, ())
         page = views.page_slice(library, stories, number)
-        quotes = tuple(
-            library.articles[a].quotes
-            for s in page
-            for a in library.stories[s].article_ids
-            if actor_id in library.articles[a].actor_ids
-        )
+        shown = views.actor_page_articles(library, actor_id, page)
+        quotes = tuple(library.articles[a].quotes_key for a in shown)
         return (
             "actor",
             actor_id,
             *self._page(stories, number),
             len(article_ids),
             _digest(library.actors_together.get(actor_id, ())[:8]),
-            _digest(quotes),
+            tuple(shown),
+            quotes,
         )
 
     def topics_index(self) -> Key:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .analyse import AnalysedArticle, AnalysisData, analyse_article
-from .cache import BuildCache, code_version, fingerprint
+from .cache import BuildCache, fingerprint
 from .clean import clean_article
 from .cluster import ArticleFeatures, article_features
 from .load import ArticleSource, ContentIndex, RawArticle, read_source
@@ -124,7 +124,7 @@ def article_key(shared: str, source: ArticleSource) -> str:
 def process_articles(
     content: ContentIndex,
     data: AnalysisData,
-    shared_inputs: str,
+    shared: str,
     cache: BuildCache,
     store: ArticleStore,
     jobs: int = 0,
@@ -133,12 +133,11 @@ def process_articles(
 ) -> tuple[list[ProcessedArticle], list[Problem]]:
     """Process every article, reusing cached results; keep the input order.
 
-    ``shared_inputs`` fingerprints what every article's analysis depends on
-    (actors, topics, settings); ``jobs`` is the number of worker processes
+    ``shared`` fingerprints what every article's analysis depends on (code,
+    actors, topics, settings); ``jobs`` is the number of worker processes
     (0: one per core, 1: serial); ``scheduler`` is the address of a Dask
     scheduler to run on instead.
     """
-    shared = fingerprint(code_version(), shared_inputs)
     keys = [article_key(shared, source) for source in content.sources]
     shards = {shard: cache.load(_shard_file(shard)) or {} for shard in range(INDEX_SHARDS)}
     stored = {key: value for shard in shards.values() for key, value in shard.items()}

@@ -426,7 +426,21 @@ def digest_json(library: Library) -> str:
             for actor in (library.actors[a] for a in sorted(library.actors))
         ],
     }
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    return _json_lines(data)
+
+
+def _json_lines(data: Mapping[str, Any]) -> str:
+    """JSON with one list item per line: readable, diffable, and written by the fast C
+    encoder (an indented dump goes through the pure-Python one, ten times slower)."""
+    parts = []
+    for key, value in data.items():
+        name = json.dumps(key)
+        if isinstance(value, list):
+            items = ",\n".join(json.dumps(item, ensure_ascii=False) for item in value)
+            parts.append(f" {name}: [\n{items}\n ]" if value else f" {name}: []")
+        else:
+            parts.append(f" {name}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def cleaning_report_json(library: Library) -> str:
@@ -436,17 +450,17 @@ def cleaning_report_json(library: Library) -> str:
     so the report is joined, not rebuilt, and stays readable in a diff.
     """
     rules = Counter(rule for a in library.articles.values() for rule in a.removal_rules)
-    head = {
+    entries = [
+        json.loads(zlib.decompress(library.articles[a].cleaning_entry))
+        for a in sorted(library.articles)
+    ]
+    data = {
         "format": "digest-builder-cleaning/1",
         "removals_per_rule": dict(sorted(rules.items())),
         "flagged_articles": sum(1 for a in library.articles.values() if a.flags),
+        "articles": entries,
     }
-    entries = ",\n".join(
-        zlib.decompress(library.articles[a].cleaning_entry).decode("utf-8")
-        for a in sorted(library.articles)
-    )
-    opening = json.dumps(head, ensure_ascii=False, indent=1)[:-2]  # without the closing "\n}"
-    return f'{opening},\n "articles": [\n{entries}\n ]\n}}\n'
+    return _json_lines(data)
 
 
 def _write(path: Path, text: str) -> None:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .analyse import AnalysedArticle
+from .cache import dump
+from .output import discard
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +33,16 @@ class StoredArticle:
 
 
 class ArticleStore:
-    """A folder of pickled StoredArticle records by key; safe for parallel writers."""
+    """A folder of pickled StoredArticle records by key; safe for parallel writers.
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    Records live in a folder per ``generation`` (the key of the code and the
+    shared inputs): when those change, every record is superseded at once,
+    and the old folder goes as a whole, not file by file.
+    """
+
+    def __init__(self, root: Path, generation: str) -> None:
+        self.root = root
+        self.folder = root / generation[:16]
 
     def _file(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.pickle"
@@ -50,7 +57,7 @@ class ArticleStore:
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{key[:12]}.")
         try:
             with os.fdopen(handle, "wb") as out:
-                pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
+                dump(record, out)
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -81,5 +88,8 @@ class ArticleStore:
                     os.unlink(entry.path)
         return removed
 
-    def clear(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+    def discard_other_generations(self) -> None:
+        if self.root.is_dir():
+            for entry in os.scandir(self.root):
+                if entry.is_dir() and entry.path != str(self.folder):
+                    discard(Path(entry.path))

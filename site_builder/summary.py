@@ -37,9 +37,11 @@ class ArticleSummary:
     date: str | None
     date_hints: tuple[str, ...]
     actors: tuple[ActorMention, ...]  # most mentioned first
+    actor_ids: tuple[str, ...]  # the same actors' ids, read by every index
     visit: Visit | None
     topics: tuple[str, ...]
     quotes: tuple[Quote, ...]
+    quotes_key: str  # changes exactly when the quotes do
     lead: str  # sub-headline, else the start of the body
     search_words: bytes  # its searchable words, compressed (actor names are added later)
     removal_rules: tuple[str, ...]  # the rule of each removal, for the report's counts
@@ -47,10 +49,6 @@ class ArticleSummary:
     unknown_names: tuple[UnknownName, ...]
     cleaning_entry: bytes  # its entry of _report/cleaning.json, as compressed JSON
     card_key: str  # changes exactly when what lists show of it (cards, feeds) changes
-
-    @property
-    def actor_ids(self) -> tuple[str, ...]:
-        return tuple(m.actor_id for m in self.actors)
 
     def words(self) -> list[str]:
         """The searchable words: kept compressed, as they are most of a summary's size."""
@@ -76,17 +74,23 @@ def summarise(article: AnalysedArticle) -> ArticleSummary:
         date=article.date,
         date_hints=article.date_hints,
         actors=article.actors,
+        actor_ids=article.actor_ids,
         visit=article.visit,
         topics=article.topics,
         quotes=article.quotes,
+        quotes_key=_key(article.quotes),
         lead=lead,
         search_words=zlib.compress(" ".join(sorted(words)).encode("utf-8")),
         removal_rules=tuple(r.rule for r in clean.removals),
         flags=clean.flags,
         unknown_names=article.unknown_names,
         cleaning_entry=zlib.compress(cleaning_entry(article).encode("utf-8")),
-        card_key=hashlib.blake2b(repr(card).encode(), digest_size=12).hexdigest(),
+        card_key=_key(card),
     )
+
+
+def _key(value: object) -> str:
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def cleaning_entry(article: AnalysedArticle) -> str:

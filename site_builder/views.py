@@ -29,6 +29,9 @@ FEED_SIZE = 50  # entries per Atom feed
 CARD_ARTICLES = 6  # articles listed in a story's card; the story page lists them all
 OTHER_LANGUAGE_ARTICLES = 8  # articles listed per other language on an article page
 STORY_QUOTES = 40  # quotes shown on a story page (each article page has its own)
+LANGUAGE_PAGE_ARTICLES = 12  # articles listed per story on a language page; the story has all
+ACTOR_PAGE_ARTICLES = 50  # articles naming the actor listed per page (its stories hold the rest)
+ACTOR_PAGE_QUOTES = 30  # the actor's quotes shown per page
 EPOCH = "1970-01-01T00:00:00Z"  # the "updated" of undated entries: fixed, so builds repeat
 
 
@@ -534,10 +537,13 @@ def language_context(library: Library, code: str, number: int = 1) -> dict[str, 
     for story_id in page_slice(library, story_ids, number):
         story = library.stories[story_id]
         members = library.story_languages[story_id].get(code, ())
+        shown = members[:LANGUAGE_PAGE_ARTICLES]
+        more = len(members) - len(shown)
         stories.append(
             {
                 "card": story_card(library, story, code),
-                "articles": [article_card(library, library.articles[a], code) for a in members],
+                "articles": [article_card(library, library.articles[a], code) for a in shown],
+                "more": language.ui["more_articles"].format(n=more) if more else None,
             }
         )
     return {
@@ -573,12 +579,7 @@ def actor_context(library: Library, actor_id: str, number: int = 1) -> dict[str,
     together = library.actors_together.get(actor_id, ())
     story_ids = library.stories_of_actor.get(actor_id, ())
     page_stories = page_slice(library, story_ids, number)
-    page_articles = [
-        a
-        for s in page_stories
-        for a in library.stories[s].article_ids
-        if actor_id in library.articles[a].actor_ids
-    ]
+    page_articles = actor_page_articles(library, actor_id, page_stories)
     return {
         "page": page,
         "actor": {
@@ -590,15 +591,27 @@ def actor_context(library: Library, actor_id: str, number: int = 1) -> dict[str,
         },
         "stories": [story_card(library, library.stories[s], lang) for s in page_stories],
         "articles": [article_card(library, library.articles[a], lang) for a in page_articles],
-        "quotes": _quotes(library, page_articles, lang, actor_id=actor_id),
+        "quotes": _quotes(library, page_articles, lang, actor_id=actor_id)[:ACTOR_PAGE_QUOTES],
         "met_with": [
-            {"link": actor_link(library, other, lang), "count": n}
-            for other, n in together[:8]
+            {"link": actor_link(library, other, lang), "count": n} for other, n in together[:8]
         ]
         if number == 1
         else [],
         "pager": pager(first, number, actor_pages(library, actor_id)),
     }
+
+
+def actor_page_articles(library: Library, actor_id: str, page_stories: Sequence[str]) -> list[str]:
+    """The articles naming the actor in a page's stories, the first few: a story of a
+    thousand articles would otherwise make a page nobody can read, or render."""
+    found = []
+    for story_id in page_stories:
+        for article_id in library.stories[story_id].article_ids:
+            if actor_id in library.articles[article_id].actor_ids:
+                found.append(article_id)
+                if len(found) == ACTOR_PAGE_ARTICLES:
+                    return found
+    return found
 
 
 def actor_pages(library: Library, actor_id: str) -> int:
