@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import tempfile
 import time
 from collections import Counter
@@ -12,7 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .analyse import AnalysisData, aggregate_unknown_names, prepare_analysis
-from .cache import BuildCache, code_version, files_fingerprint, fingerprint, tree_stamp
+from .cache import (
+    BuildCache,
+    code_version,
+    files_fingerprint,
+    fingerprint,
+    paused_gc,
+    tree_stamp,
+)
 from .clean_rules import use_user_lexicons
 from .cluster import cluster_features
 from .library import Library, build_library
@@ -78,9 +86,32 @@ def _build(
     with clock("clean+analyse"):
         analysis, shared = _analysis_data(content, settings, options)
         store = ArticleStore(store_root, generation=shared)
-        processed, failures = process_articles(
-            content, analysis, shared, cache, store, options.jobs, options.scheduler, progress
+        with paused_gc():  # results pile up by the thousand, and none of them is cyclic
+            processed, failures = process_articles(
+                content, analysis, shared, cache, store, options.jobs, options.scheduler, progress
+            )
+    # Every summary stays alive to the end: the cycle collector need not walk them again.
+    gc.freeze()
+    try:
+        return _finish(
+            options, cache, content, settings, store, processed, failures, stamp, started, clock
         )
+    finally:
+        gc.unfreeze()
+
+
+def _finish(
+    options: BuildOptions,
+    cache: BuildCache,
+    content: ContentIndex,
+    settings: Settings,
+    store: ArticleStore,
+    processed: list[ProcessedArticle],
+    failures: list[Problem],
+    stamp: str,
+    started: float,
+    clock: StageClock,
+) -> BuildReport:
     problems = [*content.problems, *failures]
     if options.strict and any(p.kind == "error" for p in problems):
         raise StrictBuildError([p for p in problems if p.kind == "error"])
@@ -104,7 +135,8 @@ def _build(
         )
         rendered = _render(library, store, _global_key(options, settings, content), options, cache)
     cache.save(CLUSTER_MEMO, clustering.memo)
-    cache.save(INPUT_FILES, content.files)
+    if content.read or content.forgotten:  # else the table on disk is this one
+        cache.save(INPUT_FILES, content.files)
     store.keep_only(p.key for p in processed)
     store.discard_other_generations()
     report = _report(

@@ -43,8 +43,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
 from functools import cache
-from itertools import product, repeat
-from operator import mul, truediv
+from itertools import accumulate, compress, product, repeat
+from operator import add, mul, truediv
 from pathlib import Path
 from sys import intern
 
@@ -165,10 +165,8 @@ def article_features(article: AnalysedArticle, topics: Sequence[Topic] = ()) -> 
     full = None
     if article.terms is None or article.numbers is None or topics:
         full = _full_text(article)
-    words = (
-        list(article.terms) if article.terms is not None else text_tokens(full, article.language)
-    )
-    counted = Counter(map(intern, words))
+    words = article.terms if article.terms is not None else text_tokens(full, article.language)
+    counted = Counter(words)  # then each distinct word interned, not each occurrence
     found = article.numbers if article.numbers is not None else sorted(numbers(full or ""))
     visit = article.visit
     fields = dict(
@@ -181,7 +179,7 @@ def article_features(article: AnalysedArticle, topics: Sequence[Topic] = ()) -> 
         topics=tuple(map(intern, article.topics)),
         keys=_feature_keys(article, found),
         weekdays=tuple(sorted(_weekdays(article.date_hints))),
-        terms=tuple(counted),
+        terms=tuple(map(intern, counted)),
         counts=tuple(counted.values()),
         title=article.clean.title,
         given_titles=_given_titles(meta.extra.get("story_title"), article.language),
@@ -190,8 +188,21 @@ def article_features(article: AnalysedArticle, topics: Sequence[Topic] = ()) -> 
         pin=str(meta.story) if meta.story else None,
         apart=bool(meta.apart) and not meta.story,
     )
-    digest = hashlib.blake2b(repr(sorted(fields.items())).encode(), digest_size=16).digest()
-    return ArticleFeatures(**fields, digest=digest)
+    return ArticleFeatures(**fields, digest=_digest(fields))
+
+
+def _digest(fields: Mapping[str, object]) -> bytes:
+    """A fingerprint of every field, to tell an edited article from an unchanged one.
+
+    The words and their counts, most of the bytes, are hashed as joined text and as
+    packed numbers: their ``repr`` cost more than the rest of the features together.
+    Words never hold a NUL, and the counts give their number, so nothing is ambiguous.
+    """
+    rest = [(k, v) for k, v in sorted(fields.items()) if k != "terms" and k != "counts"]
+    found = hashlib.blake2b(repr(rest).encode("utf-8", "surrogatepass"), digest_size=16)
+    found.update("\0".join(fields["terms"]).encode("utf-8", "surrogatepass"))  # type: ignore[arg-type]
+    found.update(array("Q", fields["counts"]).tobytes())  # type: ignore[arg-type]
+    return found.digest()
 
 
 def _feature_keys(article: AnalysedArticle, found: Iterable[str]) -> tuple[str, ...]:
@@ -223,26 +234,16 @@ def _topic_words(
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Per topic, the words of the text that are its keywords, as ``topic_terms`` finds them.
 
-    One scan for all topics instead of one per topic (the slowest part of the features):
-    at each place where some topic's pattern matches, a lookahead per topic tells what
-    that topic's own pattern would match there; each topic then keeps its leftmost,
-    non-overlapping matches, as its own scan would.
+    Scanning the whole text with the topics' patterns was the slowest part of the
+    features, so the patterns run only where a match can start (see ``_TopicFinder``);
+    each topic keeps its leftmost, non-overlapping matches, as its own scan would.
     """
     keyword_sets = tuple((t.id, tuple(t.keywords.get(language, ()))) for t in topics)
-    scanner = _topic_scanner(language, keyword_sets)
-    if scanner is None:  # patterns of an unexpected form: one scan per topic
+    finder = _topic_finder(language, keyword_sets)
+    if finder is None:  # patterns of an unexpected form: one scan per topic
         found = [(t.id, topic_terms(text, language, t)) for t in topics]
     else:
-        pattern, topic_ids = scanner
-        ends = [0] * len(topic_ids)
-        words: list[dict[str, None]] = [{} for _ in topic_ids]
-        for match in pattern.finditer(normalise_marks(text).lower()):
-            start = match.start()
-            for number, word in enumerate(match.groups()):
-                if word is not None and start >= ends[number]:
-                    ends[number] = start + len(word)
-                    words[number].setdefault(word)
-        found = [(t, tuple(w)) for t, w in zip(topic_ids, words, strict=True)]
+        found = finder.find(normalise_marks(text).lower())
     return tuple(
         (intern(topic_id), tuple(intern(w.strip()) for w in used))
         for topic_id, used in found
@@ -250,26 +251,116 @@ def _topic_words(
     )
 
 
+_STARTS_LIMIT = 200_000  # distinct space-separated pieces remembered per finder
+
+
+class _TopicFinder:
+    """Where each topic's pattern matches in a text, without running the patterns everywhere.
+
+    A topic's pattern (``topics._compiled`` for that topic alone) is ``(?<!\\w)``, up to
+    ``max_prefixes`` prefix letters, then one of its keywords, whose first part (up to
+    the first space) is a literal without spaces.  So a match starts inside one
+    space-separated piece of the text, at most ``max_prefixes`` prefix letters before
+    an occurrence of a first part.  Those places, per distinct piece, are found once
+    and remembered (pieces recur across articles); the exact pattern then decides at
+    each of them.  Every place the pattern can match is tried, in text order, so the
+    matches are those of the pattern's own scan.
+    """
+
+    def __init__(
+        self,
+        topic_ids: tuple[str, ...],
+        patterns: tuple[re.Pattern[str], ...],
+        firsts: tuple[tuple[str, ...], ...],
+        prefixes: frozenset[str],
+        max_prefixes: int,
+    ) -> None:
+        self.topic_ids = topic_ids
+        self.patterns = patterns  # per topic: (?<!\w) and its body, matched in place
+        self.firsts = firsts  # per topic: the first parts of its keywords
+        self.prefixes = prefixes
+        self.max_prefixes = max_prefixes
+        every = sorted({first for group in firsts for first in group}, key=len, reverse=True)
+        self.any_first = re.compile("|".join(map(re.escape, every)))
+        self.starts: dict[str, tuple[tuple[int, int], ...]] = {}
+
+    def find(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
+        """Per topic, its matches in ``text`` (lower case, marks normalised), first use first."""
+        pieces = text.split(" ")
+        starts = self.starts
+        known = list(map(starts.get, pieces))
+        if None in known:
+            if len(starts) > _STARTS_LIMIT:
+                starts.clear()
+            known = [
+                s if s is not None else self._piece_starts(p)
+                for p, s in zip(pieces, known, strict=True)
+            ]
+        ends = [0] * len(self.topic_ids)
+        words: list[dict[str, None]] = [{} for _ in self.topic_ids]
+        offsets = list(accumulate(map(len, pieces), initial=0))
+        patterns = self.patterns
+        for number in compress(range(len(pieces)), known):
+            base = offsets[number] + number  # the spaces before the piece
+            for at, topic in known[number]:
+                start = base + at
+                if start >= ends[topic]:
+                    match = patterns[topic].match(text, start)
+                    if match is not None:
+                        word = match.group()
+                        ends[topic] = start + len(word)
+                        words[topic].setdefault(word)
+        return [(t, tuple(w)) for t, w in zip(self.topic_ids, words, strict=True)]
+
+    def _piece_starts(self, piece: str) -> tuple[tuple[int, int], ...]:
+        """(offset, topic) wherever a topic's match could start in one piece, in order."""
+        found: set[tuple[int, int]] = set()
+        if self.any_first.search(piece) is not None:
+            for topic, firsts in enumerate(self.firsts):
+                for first in firsts:
+                    at = piece.find(first)
+                    while at >= 0:
+                        found.update((at - n, topic) for n in self._prefix_runs(piece, at))
+                        at = piece.find(first, at + 1)
+        result = tuple(sorted(found))
+        self.starts[piece] = result
+        return result
+
+    def _prefix_runs(self, piece: str, at: int) -> Iterable[int]:
+        """How many prefix letters may stand right before ``at``: 0, 1, ... (at most the max)."""
+        yield 0
+        for count in range(1, self.max_prefixes + 1):
+            if at - count < 0 or piece[at - count] not in self.prefixes:
+                return
+            yield count
+
+
 @cache
-def _topic_scanner(
+def _topic_finder(
     language: str, keyword_sets: tuple[tuple[str, tuple[str, ...]], ...]
-) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
-    """One pattern: where any topic matches, a capturing lookahead per topic (see above)."""
+) -> _TopicFinder | None:
+    """The finder of a language's topics; None if a pattern is not of the expected form."""
     head = r"(?<!\w)"
-    bodies, topic_ids = [], []
+    lexicon = language_lexicon(language)
+    topic_ids, patterns, firsts = [], [], []
     for topic_id, keywords in keyword_sets:
         single, found = compiled_topics(language, ((topic_id, keywords),))
         if not found:
             continue
         if not single.pattern.startswith(head) or "(?P<t0>" not in single.pattern:
             return None
-        bodies.append(single.pattern[len(head) :].replace("(?P<t0>", "(?:", 1))
+        parts = [
+            normalise_marks(k.strip()).lower().rstrip("*").split()
+            for k in keywords
+            if k.strip().rstrip("*").strip()
+        ]
         topic_ids.append(topic_id)
-    if not bodies:
-        return re.compile(r"(?!)"), ()
-    anywhere = "|".join(f"(?:{body})" for body in bodies)
-    each = "".join(f"(?:(?=({body})))?" for body in bodies)
-    return re.compile(f"{head}(?={anywhere}){each}"), tuple(topic_ids)
+        patterns.append(re.compile(single.pattern.replace("(?P<t0>", "(?:", 1)))
+        firsts.append(tuple(sorted({p[0] for p in parts})))
+    prefixes = frozenset("".join(lexicon.prefixes)) if lexicon.max_prefixes else frozenset()
+    return _TopicFinder(
+        tuple(topic_ids), tuple(patterns), tuple(firsts), prefixes, lexicon.max_prefixes
+    )
 
 
 def _weekdays(hints: Iterable[str]) -> frozenset[str]:
@@ -403,19 +494,6 @@ class _Tables:
             value = self.idf[key] = inverse_document_frequency(self.frequency[key], self.total)
         return value
 
-    def key_frequency(self, key: str) -> int:
-        """Document frequency of a feature key or of a term key "t:<language>:<word>"."""
-        if key[0] == "t":
-            _, language, term = key.split(":", 2)
-            return self.languages[language].frequency[term]
-        return self.frequency[key]
-
-    def key_idf(self, key: str) -> float:
-        if key[0] == "t":
-            _, language, term = key.split(":", 2)
-            return self.languages[language].idf[term]
-        return self.feature_idf(key)
-
 
 # --- items -------------------------------------------------------------------------------------
 
@@ -466,14 +544,41 @@ def _vector(source: ArticleFeatures, table: _Language, max_terms: int) -> dict[s
         terms.sort(key=table.rank.__getitem__)  # rarer first, then by word
         terms.sort(key=counts.__getitem__, reverse=True)  # stable: most repeated first
         del terms[max_terms:]
-    tfs = [_tf(counts[t]) for t in terms]
+    _tf(max(counts.values(), default=0))  # the table reaches every count
+    tfs = map(_TF.__getitem__, map(counts.__getitem__, terms))
     weights = list(map(mul, tfs, map(table.idf.__getitem__, terms)))
     norm = math.sqrt(sum(map(mul, weights, weights)))
     return dict(zip(terms, map(truediv, weights, repeat(norm)), strict=False)) if norm else {}
 
 
-def _item(source: ArticleFeatures, tables: _Tables, settings: ClusterSettings) -> _Item:
-    """The evidence of one article, weighed against the collection's statistics."""
+def _dot_with(vector: dict[str, float], values: Sequence[float]) -> float:
+    """``similarity.dot`` of ``vector`` and a vector whose values at its terms are ``values``.
+
+    The same float: ``dot`` sums the products over the shared terms with ``fsum``, which
+    is exact, so the products of zeros (terms the other vector lacks) change nothing.
+    Mapping over the terms in C is several times faster than building the intersection.
+    """
+    return math.fsum(map(mul, vector.values(), values))
+
+
+def _add_to(centroid: dict[str, float], vector: dict[str, float], before: list[float]) -> None:
+    """Add ``vector`` to ``centroid``, whose values at its terms were ``before`` (0.0: none).
+
+    ``centroid[t] = centroid.get(t, 0.0) + w`` for each term: the same floats, run in C.
+    """
+    centroid.update(zip(vector, map(add, before, vector.values()), strict=True))
+
+
+def _item(
+    source: ArticleFeatures,
+    tables: _Tables,
+    settings: ClusterSettings,
+    text: dict[str, float] | None = None,
+) -> _Item:
+    """The evidence of one article, weighed against the collection's statistics.
+
+    ``text`` is the article's TF-IDF vector when already known (see ``_Items``).
+    """
     depth = _depth(settings)
     features = dict.fromkeys(source.keys, 1.0)
     for rank, topic_id in enumerate(source.topics[:depth]):
@@ -485,14 +590,20 @@ def _item(source: ArticleFeatures, tables: _Tables, settings: ClusterSettings) -
         if tables.frequency[key] > 1:
             mass[key[0]] += tables.feature_idf(key) * weight
     table = tables.languages[source.language]
-    text = _vector(source, table, max(1, int(settings.text_terms)))
+    if text is None:
+        text = _vector(source, table, max(1, int(settings.text_terms)))
     top_terms = sorted(text, key=text.__getitem__, reverse=True)[:8]  # stable on ties
-    term_keys = [intern(f"t:{source.language}:{term}") for term in top_terms]
-    index_keys = [k for k in features if k[0] != "k"] + term_keys
+    # Term keys "t:<language>:<word>"; their statistics are the language table's.
+    term_of = {intern(f"t:{source.language}:{term}"): term for term in top_terms}
+    index_keys = [k for k in features if k[0] != "k"] + list(term_of)
     # A key no other article holds cannot find a story: the rarest shared keys are the best.
-    frequencies = {k: tables.key_frequency(k) for k in index_keys}
+    frequencies = {k: tables.frequency[k] for k in features if k[0] != "k"}
+    frequencies.update((k, table.frequency[term]) for k, term in term_of.items())
     rarest = sorted((frequencies[k], k) for k in index_keys if frequencies[k] > 1)
-    keys = tuple((k, tables.key_idf(k)) for _, k in rarest[: int(settings.block_keys)])
+    keys = tuple(
+        (k, table.idf[term_of[k]] if k in term_of else tables.feature_idf(k))
+        for _, k in rarest[: int(settings.block_keys)]
+    )
     return _Item(
         source=source,
         id=source.id,
@@ -509,23 +620,72 @@ def _item(source: ArticleFeatures, tables: _Tables, settings: ClusterSettings) -
     )
 
 
+_Packed = tuple[bytes, bytes]  # a vector: its words' numbers (in ``words``) and its weights
+
+
 class _Items:
-    """Items by article id, each computed when first asked for: an incremental run asks few."""
+    """Items by article id, each computed when first asked for: an incremental run asks few.
+
+    The TF-IDF vector, the costly part of an item, is taken from the last run's
+    (``vectors``) for an article outside ``affected``: its words, counts and every
+    statistic its vector reads are provably unchanged (see ``_update_tables``).
+    """
 
     def __init__(
-        self, sources: Mapping[str, ArticleFeatures], tables: _Tables, settings: ClusterSettings
+        self,
+        sources: Mapping[str, ArticleFeatures],
+        tables: _Tables,
+        settings: ClusterSettings,
+        words: list[str],
+        vectors: Mapping[str, _Packed],
+        affected: set[str] | None,
     ) -> None:
         self.sources = sources
         self.tables = tables
         self.settings = settings
+        self.words = words
+        self.vectors = vectors if affected is not None else {}
+        self.affected = affected or set()
         self._done: dict[str, _Item] = {}
 
     def __getitem__(self, article_id: str) -> _Item:
         item = self._done.get(article_id)
         if item is None:
-            item = _item(self.sources[article_id], self.tables, self.settings)
+            text = None
+            packed = self.vectors.get(article_id)
+            if packed is not None and article_id not in self.affected:
+                text = _unpack(packed, self.words)
+            item = _item(self.sources[article_id], self.tables, self.settings, text)
             self._done[article_id] = item
         return item
+
+    def packed(self) -> dict[str, _Packed]:
+        """Every vector known now, for the next run's memo (those of this run packed anew)."""
+        found = {i: v for i, v in self.vectors.items() if i not in self.affected}
+        numbers = {w: n for n, w in enumerate(self.words)}
+        for article_id, item in self._done.items():
+            if article_id not in found:
+                found[article_id] = _pack(item.text, numbers)
+        return found
+
+
+def _pack(vector: dict[str, float], numbers: Mapping[str, int]) -> _Packed:
+    """A vector as bytes: small to store, fast to load (the memo is read on every build)."""
+    return array("I", map(numbers.__getitem__, vector)).tobytes(), array(
+        "d", vector.values()
+    ).tobytes()
+
+
+def _unpack(packed: _Packed, words: Sequence[str]) -> dict[str, float]:
+    """The vector ``_pack`` stored: the same words in the same order, the same floats."""
+    terms, weights = packed
+    return dict(
+        zip(
+            map(words.__getitem__, memoryview(terms).cast("I")),
+            memoryview(weights).cast("d"),
+            strict=True,
+        )
+    )
 
 
 # --- groups ------------------------------------------------------------------------------------
@@ -565,9 +725,9 @@ class _Group:
         if item.text:
             centroid = self.text.setdefault(item.language, {})
             norm2 = self.text_norm2.get(item.language, 0.0)
-            norm2 += 2 * dot(item.text, centroid) + 1.0  # |s + v|^2, v of unit length
-            for term, weight in item.text.items():
-                centroid[term] = centroid.get(term, 0.0) + weight
+            before = list(map(centroid.get, item.text, repeat(0.0)))
+            norm2 += 2 * _dot_with(item.text, before) + 1.0  # |s + v|^2, v of unit length
+            _add_to(centroid, item.text, before)
             self.text_norm2[item.language] = norm2
         new = [k for k in item.index_keys if k not in self.keys]
         self.keys.update(new)
@@ -614,7 +774,8 @@ def score(item: _Item, group: _Group, context: _Context) -> tuple[float, dict[st
         parts["w"] = 1.0
     centroid = group.text.get(item.language)
     if item.text and centroid:
-        parts["t"] = dot(item.text, centroid) / math.sqrt(group.text_norm2[item.language])
+        found = list(map(centroid.get, item.text, repeat(0.0)))
+        parts["t"] = _dot_with(item.text, found) / math.sqrt(group.text_norm2[item.language])
     weights = context.weights
     total = sum(weights[kind] * value for kind, value in parts.items())
     return total, parts
@@ -760,7 +921,8 @@ class ClusterMemo:
     * ``blocks``: per visit ordinal, its members and the visit stories built from them;
     * ``joins``: per article stating no ordinal, the visit story it joined (or none),
       and its lookup keys;
-    * ``stories``: per story id, the story and the inputs it was built from.
+    * ``stories``: per story id, the story and the inputs it was built from;
+    * ``vectors``: per article, its TF-IDF vector, packed.
     """
 
     key: str  # settings, topics, actors and this code: another key, nothing is reused
@@ -770,6 +932,7 @@ class ClusterMemo:
     blocks: dict[int, tuple[tuple[str, ...], list[_Group]]]
     joins: dict[str, _Decision]
     stories: dict[str, tuple[tuple, Story]]
+    vectors: dict[str, _Packed]  # per article, its TF-IDF vector (see ``_Items``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -836,7 +999,8 @@ def _cluster(
         tables, affected = _update_tables(previous, unique, _depth(settings))
         words, contributions = list(previous.words), dict(previous.contributions)
     _record(contributions, words, unique, affected, _depth(settings))
-    items = _Items(unique, tables, settings)
+    vectors = previous.vectors if previous is not None else {}
+    items = _Items(unique, tables, settings, words, vectors, affected)
     context = _Context(settings, tables, _weights(settings))
     free = [f for f in ordered if not f.pin and not f.apart]
 
@@ -857,7 +1021,9 @@ def _cluster(
     found = sorted(
         (s for _, s in stories.values()), key=lambda s: (s.visit is None, -(s.visit or 0), s.id)
     )
-    new_memo = ClusterMemo(key, words, contributions, tables, blocks, joins, stories)
+    new_memo = ClusterMemo(
+        key, words, contributions, tables, blocks, joins, stories, items.packed()
+    )
     return Clustering(tuple(found), new_memo)
 
 
@@ -1192,11 +1358,16 @@ def _titles(members: Sequence[_Item]) -> dict[str, str]:
     for language, group in sorted(by_language.items()):
         if language in titles:
             continue
-        centroid: dict[str, float] = defaultdict(float)
+        centroid: dict[str, float] = {}
         for member in group:
-            for term, weight in member.text.items():
-                centroid[term] += weight
-        central = max(group, key=lambda m: (round(dot(m.text, centroid), 9), _negated(m)))
+            _add_to(centroid, member.text, list(map(centroid.get, member.text, repeat(0.0))))
+        central = max(
+            group,
+            key=lambda m: (
+                round(_dot_with(m.text, list(map(centroid.__getitem__, m.text))), 9),
+                _negated(m),
+            ),
+        )
         titles[language] = central.source.title
     return titles
 

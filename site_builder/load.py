@@ -123,6 +123,7 @@ class ContentIndex:
     problems: tuple[Problem, ...]
     files: Mapping[str, FileRecord]  # by path: hand it to the next build's scan
     read: int = 0  # files read this time (the others were known unchanged)
+    forgotten: int = 0  # known files that are gone
 
 
 def load_content(seeds_dir: Path, content_dir: Path) -> LoadedContent:
@@ -170,7 +171,10 @@ def scan_content(
     sources, problems = _assemble(files)
     actors = _read_data(content_dir / "actors.yaml", read_actors, problems)
     topics = _read_data(content_dir / "topics.yaml", read_topics, problems)
-    return ContentIndex(sources, tuple(actors), tuple(topics), tuple(problems), files, read)
+    forgotten = sum(1 for path in known if path not in files)
+    return ContentIndex(
+        sources, tuple(actors), tuple(topics), tuple(problems), files, read, forgotten
+    )
 
 
 def _read_record(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .analyse import AnalysedArticle
-from .cache import dump
+from .cache import dump, paused_gc
 from .output import discard
 
 
@@ -64,7 +64,7 @@ class ArticleStore:
             raise
 
     def get(self, key: str) -> StoredArticle:
-        with open(self._file(key), "rb") as handle:
+        with open(self._file(key), "rb") as handle, paused_gc():
             record = pickle.load(handle)
         if not isinstance(record, StoredArticle):
             raise TypeError(f"article store entry {key} is not an article record")

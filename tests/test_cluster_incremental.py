@@ -61,8 +61,21 @@ def with_text(original: AnalysedArticle, more: str) -> AnalysedArticle:
     return dataclasses.replace(original, clean=dataclasses.replace(original.clean, blocks=blocks))
 
 
+def with_word_changed(original: AnalysedArticle) -> AnalysedArticle:
+    """One word in the middle of the text grows an ending (its old form may vanish)."""
+    blocks = list(original.clean.blocks)
+    words = blocks[-1].text.split(" ")
+    words[len(words) // 2] += "s"
+    blocks[-1] = dataclasses.replace(blocks[-1], text=" ".join(words))
+    return dataclasses.replace(
+        original, clean=dataclasses.replace(original.clean, blocks=tuple(blocks))
+    )
+
+
 EDITS = {
     "one more sentence": lambda a: with_text(a, "One more sentence."),
+    "one word changed": with_word_changed,
+    "another date": lambda a: dataclasses.replace(a, date="2013-11-20" if a.date else None),
     "words of another story": lambda a: with_text(a, "kerry ramallah security talks jordan"),
     "no ordinal": lambda a: dataclasses.replace(a, visit=None),
     "another ordinal": lambda a: dataclasses.replace(
