@@ -21,16 +21,21 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import chain
 
 import yaml
 
 from .actors_match import NameScanner, build_phrase_table, find_mentions, find_unknown_names
 from .analyse_text import (
+    MEMO_LIMIT,
     NORM,
+    TEXT,
     TITLE_ONLY,
     Lexicon,
     Match,
     PhraseTable,
+    Token,
     load_lexicon,
     sentence_spans,
     tokenize,
@@ -158,7 +163,7 @@ def analyse_article(article: CleanArticle, data: AnalysisData) -> AnalysedArticl
     mentions = find_mentions(scanner)
     sentences = sentence_spans(text)
     lead_end = spans[1][1] if article.subtitle else (spans[2][1] if len(spans) > 2 else title_end)
-    visit = find_visit(text, tokens, matches, lexicon, sentences, title_end, lead_end, flags)
+    visit = find_visit(text, tokens, matches, lexicon, sentences, title_end, lead_end, flags, norms)
     unknown = find_unknown_names(scanner, sentences)
     others = [tokens[first].start for first, _ in scanner.spans()]
     others += [
@@ -188,7 +193,7 @@ def analyse_article(article: CleanArticle, data: AnalysisData) -> AnalysedArticl
         quotes=tuple(Quote(q.actor_id, q.text, q.block) for q in quotes),
         unknown_names=tuple(UnknownName(u.name, u.count, u.example) for u in unknown),
         mentions=tuple((tokens[m.first].start, m.actor_id) for m in mentions),
-        terms=tuple(similarity_tokens(full_text, language)),
+        terms=_terms(tokens, text, full_text, language),
         numbers=tuple(sorted(similarity_numbers(full_text))),
     )
 
@@ -201,6 +206,42 @@ def _join(parts: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
         pieces.append(part)
         offset += len(part) + 2
     return "\n\n".join(pieces), spans
+
+
+def _terms(tokens: list[Token], text: str, full_text: str, language: str) -> tuple[str, ...]:
+    """``similarity.tokens`` of the full text, put together from the words of ``tokens``.
+
+    The article's words are already split, and the similarity words of the text are
+    those of its words one after another: a similarity word (letters, inner quotes) never
+    runs across two of them, and ``text`` holds the same words as ``full_text`` (only the
+    line breaks between the parts differ).  Each distinct word is looked up once per
+    language, so the text is neither lower-cased nor searched a second time.  Two
+    characters break that equivalence and send the text the long way: a capital sigma
+    (lower-cased by its context) and the modifier apostrophe (a letter to the similarity
+    words, a quote mark to the tokenizer).
+    """
+    if any(char in text for char in _WHOLE_TEXT_TERMS):
+        return tuple(similarity_tokens(full_text, language))
+    memo = _word_terms(language)
+    words = list(map(TEXT, tokens))
+    try:  # a C-level map while every word is known, which is the common case
+        found = list(map(memo.__getitem__, words))
+    except KeyError:
+        if len(memo) > MEMO_LIMIT:
+            memo.clear()
+        for word in set(words).difference(memo):
+            memo[word] = tuple(similarity_tokens(word, language))
+        found = list(map(memo.__getitem__, words))
+    return tuple(chain.from_iterable(found))
+
+
+_WHOLE_TEXT_TERMS = ("\u03a3", "\u02bc")  # capital sigma, modifier apostrophe: see _terms
+
+
+@cache
+def _word_terms(language: str) -> dict[str, tuple[str, ...]]:
+    """Per language, the similarity words of each word as written (see ``_terms``)."""
+    return {}
 
 
 def _title_case(title: str) -> bool:

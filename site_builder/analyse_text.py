@@ -51,9 +51,13 @@ HEBREW = "\u05d0-\u05ea"
 MEMO_LIMIT = 200_000  # distinct words whose prefix variants are remembered
 # A word: an acronym with dots (U.S.), or letters and digits with inner
 # apostrophes or gershayim (a geresh name like Dzh'on, an abbreviation like Yu"r,
-# O'Brien, Kerry's), or a Hebrew word ending in a geresh.
+# O'Brien, Kerry's), or a Hebrew word ending in a geresh.  Both kinds start with a
+# letter or digit, written once before the alternatives (the acronym checks it with a
+# look-behind): a pattern that starts with a character class lets the regex engine skip
+# to the next word in C, instead of trying every alternative at every character.
 _TOKEN = re.compile(
-    rf"(?:[A-Za-z]\.){{2,}}|[^\W_]+(?:['\"][^\W_]+)*(?:(?<=[{HEBREW}])'(?![^\W_]))?"
+    rf"[^\W_](?:(?<=[A-Za-z])\.(?:[A-Za-z]\.)+"
+    rf"|[^\W_]*(?:['\"][^\W_]+)*(?:(?<=[{HEBREW}])'(?![^\W_]))?)"
 )
 _HAS_QUOTE = re.compile("['\"]").search
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")  # the same words, with the gaps between

@@ -82,6 +82,8 @@ def find_quotes(
     folded = fold_text(text)  # folding keeps offsets: a block's slice folds the same
     if '"' not in folded:
         return []
+    if flags is None:
+        flags = lexicon.flag_list(list(map(NORM, tokens)))
     prefix_letters = _prefix_letters(lexicon.prefixes)
     spans = []
     for index, (start, end) in enumerate(blocks):
@@ -106,10 +108,10 @@ def find_quotes(
         first_after = bisect.bisect_right(token_starts, close_at)
         first_inside = bisect.bisect_right(token_starts, open_at)
         block_end = blocks[index][1]
-        speaker = _speaker_after(text, tokens, first_after, block_end, actor_at, lexicon)
+        speaker = _speaker_after(text, tokens, first_after, block_end, actor_at, lexicon, flags)
         if speaker is _NO_VERB:
             speaker = _speaker_before(
-                text, tokens, first_inside, blocks[index][0], actor_at, lexicon
+                text, tokens, first_inside, blocks[index][0], actor_at, lexicon, flags
             )
         if speaker is _RESOLVE:
             if context is None:
@@ -215,12 +217,14 @@ def _speaker_after(
     limit: int,
     actor_at: dict[int, str],
     lexicon: Lexicon,
+    flags: Sequence[int],
 ) -> str | _Marker:
-    """The speaker named after a closing quote, if a speech verb follows it."""
+    """The speaker named after a closing quote, if a speech verb follows it (``flags``:
+    ``Lexicon.flags`` of every token, whose FLAG_SPEECH is the speech-verb test)."""
     for k in range(first, min(first + AFTER_WINDOW, len(tokens))):
         if tokens[k].start >= limit or (k > first and _breaks(_gap(text, tokens, k))):
             break
-        if lexicon.base_in(tokens[k].norm, lexicon.speech_verbs):
+        if flags[k] & FLAG_SPEECH:
             return _verb_subject(text, tokens, k, list(range(first, k)), limit, actor_at, lexicon)
     return _NO_VERB
 
@@ -232,6 +236,7 @@ def _speaker_before(
     block_start: int,
     actor_at: dict[int, str],
     lexicon: Lexicon,
+    flags: Sequence[int],
 ) -> str | _Marker:
     """The speaker of a quote introduced before it: Erekat told AFP, "..."."""
     k = first_inside - 1
@@ -241,7 +246,7 @@ def _speaker_before(
         if _breaks(_gap(text, tokens, k)):
             break
         k -= 1
-    verbs = [i for i in window if lexicon.base_in(tokens[i].norm, lexicon.speech_verbs)]
+    verbs = [i for i in window if flags[i] & FLAG_SPEECH]
     if not verbs:
         colon = text[tokens[window[-1]].end : tokens[first_inside].start] if window else ""
         if ":" in colon and window and window[0] in actor_at:

@@ -11,19 +11,44 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from sys import intern
 
 from .topics import language_lexicon, normalise_marks
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\"][^\W\d_]+)*")  # letters; an inner quote stays (mo"m)
-_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,:]\d+)*(?![\w])")
 
 
 def tokens(text: str, language: str) -> list[str]:
     """Lower-case words of at least two letters, stopwords out (abbreviations keep their mark)."""
-    stop = language_lexicon(language).stopwords
     words = _WORD.findall(normalise_marks(text).lower())
-    return [intern(w) for w in words if w not in stop and len(w) > 1]
+    kept = _kept_words(language)
+    try:  # a C-level map while every word is known, which is the common case
+        found = list(map(kept.__getitem__, words))
+    except KeyError:
+        found = [kept[w] if w in kept else _keep(kept, w, language) for w in words]
+    return list(filter(None, found))
+
+
+_KEPT_LIMIT = 200_000  # distinct words remembered per language
+
+
+@cache
+def _kept_words(language: str) -> dict[str, str]:
+    """Per language, each word seen: itself interned, or "" when ``tokens`` leaves it out.
+
+    Words recur across articles, so the stopword test and the interning are done once
+    per word rather than once per occurrence."""
+    return {}
+
+
+def _keep(kept: dict[str, str], word: str, language: str) -> str:
+    """Remember and return what ``tokens`` keeps of a word ("" for nothing)."""
+    if len(kept) > _KEPT_LIMIT:
+        kept.clear()
+    stop = language_lexicon(language).stopwords
+    found = kept[word] = intern(word) if word not in stop and len(word) > 1 else ""
+    return found
 
 
 def strip_prefixes(documents: Sequence[list[str]], language: str) -> list[list[str]]:
@@ -51,6 +76,14 @@ def strip_prefixes(documents: Sequence[list[str]], language: str) -> list[list[s
         return cache[word]
 
     return [[bare(word) for word in doc] for doc in documents]
+
+
+# A number not glued to a word, a full stop or a comma before it: (?<![\w.,])\d+(?:[.,:]\d+)*
+# (?![\w]), written with its first digit before the look-behind.  A pattern that starts
+# with a character class lets the regex engine skip to the next digit in C instead of
+# trying the look-behind at every character; the look-behind now tests the character
+# before that first digit, so the same numbers match.
+_NUMBER = re.compile(r"\d(?<![\w.,]\d)\d*(?:[.,:]\d+)*(?![\w])")
 
 
 def numbers(text: str) -> set[str]:

@@ -90,6 +90,59 @@ def _compiled(
     return re.compile(rf"(?<!\w){prefix}(?:{'|'.join(groups)})(?!\w)"), tuple(topic_ids)
 
 
+def _split_keyword(keyword: str) -> tuple[str, str]:
+    """A keyword's first character and the pattern of the rest (see ``_keyword_body``)."""
+    word = normalise_marks(keyword.strip()).lower()
+    stem = word.endswith("*")
+    parts = word.rstrip("*").split()
+    rest = r"\s+".join([re.escape(parts[0][1:]), *(re.escape(part) for part in parts[1:])])
+    return parts[0][0], rest + r"\w*" if stem else rest
+
+
+@cache
+def _ranking_pattern(
+    language: str, keyword_sets: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
+    """``_compiled``'s pattern with the keywords grouped by their first character, and per
+    group its (topic id, first character).
+
+    At every word start the regex engine tries a branch's alternatives one by one, so one
+    alternative per keyword made a test per keyword at every word: the slowest part of the
+    analysis.  Here the first character picks one small branch.  Keywords with different
+    first characters never match at the same place, and a branch keeps the keywords'
+    order, so the keyword found at each place, and its topic, are ``_compiled``'s.  The
+    first character stands outside the group: the keyword is that character plus the
+    group's text.
+    """
+    lexicon = language_lexicon(language)
+    prefix = ""
+    if lexicon.prefixes and lexicon.max_prefixes:
+        letters = "".join(re.escape(p) for p in lexicon.prefixes)
+        prefix = f"[{letters}]{{0,{lexicon.max_prefixes}}}"
+    # first character -> [(topic id, [rest of each keyword])], in _compiled's order
+    by_first: dict[str, list[tuple[str, list[str]]]] = {}
+    for topic_id, keywords in keyword_sets:
+        words = sorted({k for k in keywords if k.strip().rstrip("*").strip()}, key=len)[::-1]
+        for word in words:
+            first, rest = _split_keyword(word)
+            runs = by_first.setdefault(first, [])
+            if not runs or runs[-1][0] != topic_id:
+                runs.append((topic_id, []))
+            runs[-1][1].append(rest)
+    if not by_first:
+        return re.compile(r"(?!)"), {}
+    groups: dict[str, tuple[str, str]] = {}
+    branches = []
+    for first, runs in by_first.items():
+        alternatives = []
+        for topic_id, rests in runs:
+            name = f"g{len(groups)}"
+            groups[name] = (topic_id, first)
+            alternatives.append(f"(?P<{name}>{'|'.join(rests)})")
+        branches.append(f"{re.escape(first)}(?:{'|'.join(alternatives)})")
+    return re.compile(rf"(?<!\w){prefix}(?:{'|'.join(branches)})(?!\w)"), groups
+
+
 def rank_topics(text: str, language: str, topics: Sequence[Topic]) -> tuple[str, ...]:
     """Topic ids whose keywords occur in ``text``, most hits first (ties by id).
 
@@ -97,12 +150,13 @@ def rank_topics(text: str, language: str, topics: Sequence[Topic]) -> tuple[str,
     keywords hit, so a topic named in several ways outranks one word repeated.
     """
     keyword_sets = tuple((t.id, tuple(t.keywords.get(language, ()))) for t in topics)
-    pattern, topic_ids = _compiled(language, keyword_sets)
+    pattern, groups = _ranking_pattern(language, keyword_sets)
     hits: dict[str, list[str]] = {}
     for match in pattern.finditer(normalise_marks(text).lower()):
         group = match.lastgroup
         if group is not None:
-            hits.setdefault(topic_ids[int(group[1:])], []).append(match.group(group))
+            topic_id, first = groups[group]
+            hits.setdefault(topic_id, []).append(first + match.group(group))
     scores = sorted((-(len(found) + len(set(found))), topic_id) for topic_id, found in hits.items())
     return tuple(topic_id for _, topic_id in scores)
 

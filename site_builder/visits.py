@@ -155,15 +155,18 @@ def score_status(
     lead_end: int,
     title_end: int,
     flags: Sequence[int] | None = None,
+    norms: Sequence[str] | None = None,
 ) -> Counter[str]:
-    """Weighted cue hits per status; a cue is a phrase, its first word may carry a prefix."""
+    """Weighted cue hits per status; a cue is a phrase, its first word may carry a prefix.
+    ``flags`` and ``norms`` of the tokens, when the caller has them, spare working them out."""
     scores: Counter[str] = Counter()
+    if norms is None:
+        norms = list(map(NORM, tokens))
     if flags is None:
-        flags = lexicon.flag_list(list(map(NORM, tokens)))
+        flags = lexicon.flag_list(norms)
     candidates = [i for i in compress(range(len(flags)), flags) if flags[i] & FLAG_STATUS]
     if not candidates:
         return scores
-    norms = list(map(NORM, tokens))
     for i in candidates:
         tok = tokens[i]
         weight = (
@@ -218,7 +221,9 @@ def _status_indexes(
     return indexes, frozenset(word for _, index in indexes for word in index)
 
 
-def _cue_at(norms: list[str], i: int, cues: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
+def _cue_at(
+    norms: Sequence[str], i: int, cues: tuple[tuple[str, ...], ...]
+) -> tuple[str, ...] | None:
     """The longest of ``cues`` (all starting with token i's word) that the text continues."""
     for cue in cues:
         if len(cue) == 1 or tuple(norms[i + 1 : i + len(cue)]) == cue[1:]:
@@ -231,6 +236,7 @@ def find_visit_place(
     matches: list[Match],
     lexicon: Lexicon,
     flags: Sequence[int] | None = None,
+    norms: Sequence[str] | None = None,
 ) -> str | None:
     """The city (else region, else country) most often right after a travel or meeting word."""
     places_at = {m.first: e.value for m in matches for e in m.entries if e.kind == "place"}
@@ -238,7 +244,8 @@ def find_visit_place(
         return None
     hits: Counter[str] = Counter()
     first_seen: dict[str, int] = {}
-    norms = list(map(NORM, tokens))
+    if norms is None:
+        norms = list(map(NORM, tokens))
     index = lexicon.cues_starting("place")
     # A cue counts only when a place starts within two words after it, so only the
     # words up to a cue's length plus one before a place need a look.
@@ -285,12 +292,15 @@ def find_visit(
     title_end: int,
     lead_end: int,
     flags: Sequence[int] | None = None,
+    norms: Sequence[str] | None = None,
 ) -> VisitFinding | None:
     """The visit an article reports, or None when it reports none."""
+    if norms is None:
+        norms = list(map(NORM, tokens))
     if flags is None:
-        flags = lexicon.flag_list(list(map(NORM, tokens)))
+        flags = lexicon.flag_list(norms)
     ordinals = find_ordinals(text, tokens, lexicon, sentences, flags)
-    scores = score_status(tokens, lexicon, lead_end, title_end, flags)
+    scores = score_status(tokens, lexicon, lead_end, title_end, flags, norms)
     travels = any(f & FLAG_TRAVEL for f in compress(flags, flags))
     if not ordinals and not (travels and sum(scores.values()) >= 2):
         return None
@@ -304,7 +314,7 @@ def find_visit(
         ordinal=order[0] if order else None,
         ordinals=tuple(order),
         status=status,
-        place=find_visit_place(tokens, matches, lexicon, flags),
+        place=find_visit_place(tokens, matches, lexicon, flags, norms),
         evidence=evidence,
     )
 
