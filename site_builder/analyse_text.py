@@ -16,7 +16,7 @@ from itertools import accumulate, compress, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-import yaml
+from .yamlio import safe_load
 
 # Quote and apostrophe look-alikes folded to ASCII, one character for one, so
 # offsets in the folded text are offsets in the original.
@@ -325,7 +325,7 @@ def load_lexicon(code: str) -> Lexicon:
     path = resources.files("site_builder").joinpath(f"data/lexicons/analyse-{code}.yaml")
     if not path.is_file():
         return Lexicon(code)
-    data = yaml.safe_load(path.read_text("utf-8")) or {}
+    data = safe_load(path.read_text("utf-8")) or {}
     return lexicon_from_mapping(code, data)
 
 

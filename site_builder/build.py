@@ -90,8 +90,8 @@ def _build(
             processed, failures = process_articles(
                 content, analysis, shared, cache, store, options.jobs, options.scheduler, progress
             )
-    # Every summary stays alive to the end: the cycle collector need not walk them again.
-    gc.freeze()
+            # They stay alive to the end of the build: the collector need not walk them again.
+            gc.freeze()
     try:
         return _finish(
             options, cache, content, settings, store, processed, failures, stamp, started, clock

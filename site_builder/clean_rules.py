@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
+from .yamlio import safe_load
 
 MARKER_KEYS = (
     "related_headlines",
@@ -164,12 +164,12 @@ def _lexicon_files() -> Iterable[dict[str, object]]:
     folder = resources.files("site_builder").joinpath("data/lexicons")
     names = sorted(p.name for p in folder.iterdir() if p.name.startswith("clean-"))
     for name in names:
-        data = yaml.safe_load(folder.joinpath(name).read_text("utf-8")) or {}
+        data = safe_load(folder.joinpath(name).read_text("utf-8")) or {}
         if isinstance(data, dict):
             yield data
     if _user_lexicon_dir is not None and _user_lexicon_dir.is_dir():
         for path in sorted(_user_lexicon_dir.glob("clean-*.yaml")):
-            data = yaml.safe_load(path.read_text("utf-8-sig")) or {}
+            data = safe_load(path.read_text("utf-8-sig")) or {}
             if isinstance(data, dict):
                 yield data
 

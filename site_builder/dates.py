@@ -11,7 +11,7 @@ import re
 from functools import cache
 from importlib import resources
 
-import yaml
+from .yamlio import safe_load
 
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,4})[./-](\d{1,2})[./-](\d{2,4})(?!\d)")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -23,7 +23,7 @@ def _calendar(language: str) -> tuple[dict[str, int], bool]:
     path = resources.files("site_builder").joinpath(f"data/lexicons/dates-{language}.yaml")
     if not path.is_file():
         return {}, True
-    data = yaml.safe_load(path.read_text("utf-8")) or {}
+    data = safe_load(path.read_text("utf-8")) or {}
     months = {
         form.casefold(): number
         for number, forms in enumerate(data.get("months") or [], start=1)

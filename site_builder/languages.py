@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
+from .yamlio import safe_load
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class Language:
 def known_languages() -> dict[str, Language]:
     """Every language described in the package's data/languages.yaml."""
     text = resources.files("site_builder").joinpath("data/languages.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = safe_load(text)
     return {
         code: Language(
             code=code,

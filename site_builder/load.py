@@ -8,6 +8,7 @@ rest of the input still loads.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -149,12 +150,14 @@ def scan_content(
     known = known or {}
     files: dict[str, FileRecord] = {}
     read = 0
-    paths = _input_files(seeds_dir, ("*.txt", "*.html", "*.htm")) + _input_files(
-        content_dir, ("*.md",)
-    )
+    paths = _input_files(seeds_dir, (".txt", ".html", ".htm")) + _input_files(content_dir, (".md",))
     for path in paths:
         key = str(path)
-        stat = path.stat()
+        try:
+            stat = path.stat()
+        except OSError as exc:  # a dangling link, or a file deleted meanwhile
+            files[key] = FileRecord(0, 0, None, problem=Problem(key, None, str(exc)))
+            continue
         record = known.get(key)
         if (
             raws is not None
@@ -249,10 +252,16 @@ def file_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
-def _input_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
+def _input_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """Files under ``folder`` with one of ``suffixes``, sorted (one directory walk)."""
     if not folder.is_dir():
         return []
-    found = {p for pattern in patterns for p in folder.rglob(pattern) if p.is_file()}
+    found = [
+        Path(directory, name)
+        for directory, _, names in os.walk(folder)
+        for name in names
+        if name.endswith(suffixes)
+    ]
     return sorted(found)
 
 

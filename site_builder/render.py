@@ -429,14 +429,18 @@ def digest_json(library: Library) -> str:
     return _json_lines(data)
 
 
-def _json_lines(data: Mapping[str, Any]) -> str:
+def _json_lines(data: Mapping[str, Any], encoded: Mapping[str, list[str]] | None = None) -> str:
     """JSON with one list item per line: readable, diffable, and written by the fast C
-    encoder (an indented dump goes through the pure-Python one, ten times slower)."""
+    encoder (an indented dump goes through the pure-Python one, ten times slower).
+    ``encoded`` holds lists whose items are JSON already."""
+    encoded = encoded or {}
     parts = []
-    for key, value in data.items():
+    for key, value in [*data.items(), *encoded.items()]:
         name = json.dumps(key)
         if isinstance(value, list):
-            items = ",\n".join(json.dumps(item, ensure_ascii=False) for item in value)
+            items = ",\n".join(
+                item if key in encoded else json.dumps(item, ensure_ascii=False) for item in value
+            )
             parts.append(f" {name}: [\n{items}\n ]" if value else f" {name}: []")
         else:
             parts.append(f" {name}: {json.dumps(value, ensure_ascii=False)}")
@@ -446,21 +450,20 @@ def _json_lines(data: Mapping[str, Any]) -> str:
 def cleaning_report_json(library: Library) -> str:
     """What the cleaner removed from every article, and why, for editors to check.
 
-    One article per line: each entry was made with its article (summary.py),
-    so the report is joined, not rebuilt, and stays readable in a diff.
+    Each article's entry was made with its article (summary.py): the report
+    is joined, not rebuilt.
     """
     rules = Counter(rule for a in library.articles.values() for rule in a.removal_rules)
-    entries = [
-        json.loads(zlib.decompress(library.articles[a].cleaning_entry))
-        for a in sorted(library.articles)
-    ]
     data = {
         "format": "digest-builder-cleaning/1",
         "removals_per_rule": dict(sorted(rules.items())),
         "flagged_articles": sum(1 for a in library.articles.values() if a.flags),
-        "articles": entries,
     }
-    return _json_lines(data)
+    entries = [
+        zlib.decompress(library.articles[a].cleaning_entry).decode("utf-8")
+        for a in sorted(library.articles)
+    ]
+    return _json_lines(data, {"articles": entries})
 
 
 def _write(path: Path, text: str) -> None:

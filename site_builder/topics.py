@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from .load import Topic
+from .yamlio import safe_load
 
 # Hebrew geresh and gershayim, and typographic quotes, written as the ASCII marks keywords use.
 _QUOTE_MARKS = {
@@ -43,7 +42,7 @@ def language_lexicon(language: str) -> Lexicon:
     """The lexicon of ``language``; an unknown language has no prefixes and no stopwords."""
     try:
         path = resources.files("site_builder").joinpath(f"data/lexicons/topics-{language}.yaml")
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
+        data = safe_load(path.read_text("utf-8")) or {}
     except (FileNotFoundError, OSError):
         data = {}
     return Lexicon(

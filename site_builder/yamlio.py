@@ -13,6 +13,11 @@ from .problems import InputError
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def safe_load(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml when it is there: for the package's own data files."""
+    return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+
+
 def parse_yaml(text: str, line_offset: int = 0) -> Any:
     """Parse YAML with the safe loader; object-constructing tags are refused.
 
