@@ -12,6 +12,7 @@ article's page is rendered.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -78,7 +79,21 @@ def process_article(
         )
     except Exception as exc:  # noqa: BLE001 - one bad article must not stop the build
         return ArticleFailure(raw.path, f"{type(exc).__name__}: {exc}; article skipped")
-    return processed, StoredArticle(analysed, body)
+    return processed, StoredArticle(_for_its_page(analysed), body)
+
+
+def _for_its_page(analysed: AnalysedArticle) -> AnalysedArticle:
+    """The article without what only earlier stages read: its text is in the body HTML,
+    and every record written costs disk bandwidth, the scarce resource of a full build."""
+    return dataclasses.replace(
+        analysed,
+        clean=dataclasses.replace(analysed.clean, blocks=()),
+        quotes=(),
+        unknown_names=(),
+        mentions=(),
+        terms=None,
+        numbers=None,
+    )
 
 
 def _init_worker(data: AnalysisData, store: ArticleStore) -> None:

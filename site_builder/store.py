@@ -26,9 +26,10 @@ from .output import discard
 
 @dataclass(frozen=True, slots=True)
 class StoredArticle:
-    """An article's full analysis and its body as HTML, rendered once on a worker."""
+    """What an article's own page shows: its analysis and its body as HTML, rendered once
+    on a worker."""
 
-    article: AnalysedArticle
+    article: AnalysedArticle  # without its text, terms, quotes and mentions (see process.py)
     body_html: tuple[str, ...]  # one safe HTML fragment per clean block
 
 
