@@ -98,6 +98,7 @@ def _build(
         )
     finally:
         gc.unfreeze()
+        store.close()
 
 
 def _finish(

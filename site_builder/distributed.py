@@ -11,16 +11,13 @@ from collections.abc import Iterator, Sequence
 
 from .analyse import AnalysisData
 from .load import RawArticle
-from .process import ArticleFailure, ProcessedArticle, process_article
-from .store import StoredArticle
-
-Result = tuple[ProcessedArticle, StoredArticle] | ArticleFailure
+from .process import Result, process_article
 
 BATCH = 200  # articles per Dask task: large enough to amortise scheduling
 
 
 def process_batch(tasks: Sequence[tuple[str, RawArticle]], data: AnalysisData) -> list[Result]:
-    """On a Dask worker: whole records come back, the build machine keeps the store."""
+    """On a Dask worker: packed records come back, the build machine keeps the store."""
     return [process_article(key, raw, data) for key, raw in tasks]
 
 

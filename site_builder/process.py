@@ -4,10 +4,10 @@ Each article's result is a pure function of the article and the shared
 analysis data, so results can be cached by content hash and computed in any
 order on any worker: the output is the same as a serial run.
 
-A worker hands back only what the rest of the build keeps in memory (the
-article's summary and its clustering features); the full record goes to the
-article store, written by the worker itself, and is read back when the
-article's page is rendered.
+A worker hands back what the rest of the build keeps in memory (the
+article's summary and its clustering features) and, packed, the record its
+page needs, which goes to the article store and is read back when that page
+is rendered.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .clean import clean_article
 from .cluster import ArticleFeatures, article_features
 from .load import ArticleSource, ContentIndex, RawArticle, read_source
 from .problems import InputError, Problem
-from .store import ArticleStore, StoredArticle
+from .store import ArticleStore, StoredArticle, pack
 from .summary import ArticleSummary, summarise
 from .views import render_block
 
@@ -33,7 +33,7 @@ PARALLEL_FROM = 300  # fewer articles than this are not worth starting worker pr
 CHUNK = 32  # articles per task sent to a worker
 INDEX_SHARDS = 32  # an edit rewrites one shard of the summary index, not all of it
 
-_worker: tuple[AnalysisData, ArticleStore] | None = None
+_worker: AnalysisData | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +65,10 @@ def clean_and_analyse(raw: RawArticle, data: AnalysisData) -> AnalysedArticle | 
         return ArticleFailure(raw.path, f"{type(exc).__name__}: {exc}; article skipped")
 
 
-def process_article(
-    key: str, raw: RawArticle, data: AnalysisData
-) -> tuple[ProcessedArticle, StoredArticle] | ArticleFailure:
+Result = tuple[ProcessedArticle, bytes] | ArticleFailure  # with its packed store record
+
+
+def process_article(key: str, raw: RawArticle, data: AnalysisData) -> Result:
     """Everything the build derives from one article on its own."""
     analysed = clean_and_analyse(raw, data)
     if isinstance(analysed, ArticleFailure):
@@ -79,7 +80,7 @@ def process_article(
         )
     except Exception as exc:  # noqa: BLE001 - one bad article must not stop the build
         return ArticleFailure(raw.path, f"{type(exc).__name__}: {exc}; article skipped")
-    return processed, StoredArticle(_for_its_page(analysed), body)
+    return processed, pack(StoredArticle(_for_its_page(analysed), body))
 
 
 def _for_its_page(analysed: AnalysedArticle) -> AnalysedArticle:
@@ -96,36 +97,23 @@ def _for_its_page(analysed: AnalysedArticle) -> AnalysedArticle:
     )
 
 
-def _init_worker(data: AnalysisData, store: ArticleStore) -> None:
+def _init_worker(data: AnalysisData) -> None:
     global _worker
-    _worker = (data, store)
+    _worker = data
 
 
-def _work(task: tuple[str, ArticleSource]) -> ProcessedArticle | ArticleFailure:
-    """On a worker: read, process and store one article there, in parallel."""
+def _work(task: tuple[str, ArticleSource]) -> Result:
+    """On a worker: read and process one article."""
     assert _worker is not None
-    data, store = _worker
-    return _process_source(*task, data, store)
+    return _process_source(*task, _worker)
 
 
-def _process_source(
-    key: str, source: ArticleSource, data: AnalysisData, store: ArticleStore
-) -> ProcessedArticle | ArticleFailure:
+def _process_source(key: str, source: ArticleSource, data: AnalysisData) -> Result:
     try:
         raw = read_source(source)
     except (OSError, InputError) as exc:
         return ArticleFailure(source.path, f"{exc}; article skipped")
-    return _stored(process_article(key, raw, data), store)
-
-
-def _stored(
-    result: tuple[ProcessedArticle, StoredArticle] | ArticleFailure, store: ArticleStore
-) -> ProcessedArticle | ArticleFailure:
-    if isinstance(result, ArticleFailure):
-        return result
-    processed, record = result
-    store.put(processed.key, record)
-    return processed
+    return process_article(key, raw, data)
 
 
 Progress = Callable[[Iterable[Any], int], Iterable[Any]]  # wraps an iterable, given its length
@@ -163,10 +151,10 @@ def process_articles(
     ]
     cache.hits += len(keys) - len(todo)
     cache.misses += len(todo)
-    computed: Iterable[ProcessedArticle | ArticleFailure] = _run(todo, data, store, jobs, scheduler)
+    computed: Iterable[Result] = _run(todo, data, jobs, scheduler)
     if progress is not None and todo:
         computed = progress(computed, len(todo))
-    fresh = iter(computed)
+    fresh = iter(list(_stored(computed, store)))
     results: dict[str, ProcessedArticle | ArticleFailure] = {}
     for key in keys:
         results[key] = stored[key] if key in stored else next(fresh)
@@ -176,6 +164,24 @@ def process_articles(
         Problem(r.path, None, r.message) for r in results.values() if isinstance(r, ArticleFailure)
     ]
     return processed, problems
+
+
+def _stored(
+    results: Iterable[Result], store: ArticleStore, batch: int = 500
+) -> Iterator[ProcessedArticle | ArticleFailure]:
+    """Put each result's record in the store, a few hundred per transaction."""
+    pending: list[tuple[str, bytes]] = []
+    for result in results:
+        if isinstance(result, ArticleFailure):
+            yield result
+            continue
+        processed, record = result
+        pending.append((processed.key, record))
+        if len(pending) >= batch:
+            store.put_many(pending)
+            pending = []
+        yield processed
+    store.put_many(pending)
 
 
 def _shard_of(key: str) -> int:
@@ -204,10 +210,9 @@ def _save_changed_shards(
 def _run(
     todo: Sequence[tuple[str, ArticleSource]],
     data: AnalysisData,
-    store: ArticleStore,
     jobs: int,
     scheduler: str | None,
-) -> Iterator[ProcessedArticle | ArticleFailure]:
+) -> Iterator[Result]:
     """Results in the order of ``todo``, computed serially, on local workers or on Dask."""
     if not todo:
         return
@@ -215,16 +220,15 @@ def _run(
         from .distributed import run_on_dask
 
         # Dask workers may not see this machine's files: the articles travel with the tasks.
-        for result in run_on_dask(scheduler, _read_all(todo), data):
-            yield _stored(result, store)
+        yield from run_on_dask(scheduler, _read_all(todo), data)
         return
     workers = jobs or os.cpu_count() or 1
     # Asked for by number, workers are used; chosen automatically, only when worth it.
     if workers == 1 or (jobs == 0 and len(todo) < PARALLEL_FROM):
         for key, source in todo:
-            yield _process_source(key, source, data, store)
+            yield _process_source(key, source, data)
         return
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(data, store)) as pool:
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(data,)) as pool:
         yield from pool.map(_work, todo, chunksize=CHUNK)
 
 

@@ -308,6 +308,7 @@ def render_site(
     workers = jobs or os.cpu_count() or 1
     if workers > 1 and (jobs > 1 or len(todo) >= PARALLEL_PAGES_FROM) and _can_fork():
         chunks = [todo[i : i + PAGE_CHUNK] for i in range(0, len(todo), PAGE_CHUNK)]
+        store.close()  # a database connection must not cross a fork; each worker opens its own
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             for _ in pool.map(_make_files, chunks):
