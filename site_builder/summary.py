@@ -80,11 +80,11 @@ def summarise(article: AnalysedArticle) -> ArticleSummary:
         quotes=article.quotes,
         quotes_key=_key(article.quotes),
         lead=lead,
-        search_words=zlib.compress(" ".join(sorted(words)).encode("utf-8")),
+        search_words=zlib.compress(" ".join(sorted(words)).encode("utf-8"), 1),
         removal_rules=tuple(r.rule for r in clean.removals),
         flags=clean.flags,
         unknown_names=article.unknown_names,
-        cleaning_entry=zlib.compress(cleaning_entry(article).encode("utf-8")),
+        cleaning_entry=zlib.compress(cleaning_entry(article).encode("utf-8"), 1),
         card_key=_key(card),
     )
 
