@@ -79,6 +79,7 @@ def _build(
     started: float,
     progress: Progress | None,
 ) -> BuildReport:
+    """The stages, in order; every stage reuses what the cache holds for unchanged input."""
     clock = StageClock()
     with clock("load"):
         settings = _with_overrides(read_settings(options.content), options)
@@ -93,53 +94,36 @@ def _build(
             # They stay alive to the end of the build: the collector need not walk them again.
             gc.freeze()
     try:
-        return _finish(
-            options, cache, content, settings, store, processed, failures, stamp, started, clock
-        )
+        problems = [*content.problems, *failures]
+        if options.strict and any(p.kind == "error" for p in problems):
+            raise StrictBuildError([p for p in problems if p.kind == "error"])
+        with clock("cluster"):
+            clustering = cluster_features(
+                [p.features for p in processed],
+                settings.cluster,
+                topics=content.topics,
+                actors=content.actors,
+                memo=cache.load(CLUSTER_MEMO),
+            )
+        with clock("render"):
+            library = build_library(
+                settings,
+                [p.summary for p in processed],
+                clustering.stories,
+                content.actors,
+                content.topics,
+                {p.id: p.key for p in processed},
+            )
+            global_key = _global_key(options, settings, content)
+            rendered = _render(library, store, global_key, options, cache)
+        cache.save(CLUSTER_MEMO, clustering.memo)
+        if content.read or content.forgotten:  # else the table on disk is this one
+            cache.save(INPUT_FILES, content.files)
+        store.keep_only(p.key for p in processed)
+        store.discard_other_generations()
     finally:
         gc.unfreeze()
         store.close()
-
-
-def _finish(
-    options: BuildOptions,
-    cache: BuildCache,
-    content: ContentIndex,
-    settings: Settings,
-    store: ArticleStore,
-    processed: list[ProcessedArticle],
-    failures: list[Problem],
-    stamp: str,
-    started: float,
-    clock: StageClock,
-) -> BuildReport:
-    problems = [*content.problems, *failures]
-    if options.strict and any(p.kind == "error" for p in problems):
-        raise StrictBuildError([p for p in problems if p.kind == "error"])
-    with clock("cluster"):
-        memo = cache.load(CLUSTER_MEMO)
-        clustering = cluster_features(
-            [p.features for p in processed],
-            settings.cluster,
-            topics=content.topics,
-            actors=content.actors,
-            memo=memo,
-        )
-    with clock("render"):
-        library = build_library(
-            settings,
-            [p.summary for p in processed],
-            clustering.stories,
-            content.actors,
-            content.topics,
-            {p.id: p.key for p in processed},
-        )
-        rendered = _render(library, store, _global_key(options, settings, content), options, cache)
-    cache.save(CLUSTER_MEMO, clustering.memo)
-    if content.read or content.forgotten:  # else the table on disk is this one
-        cache.save(INPUT_FILES, content.files)
-    store.keep_only(p.key for p in processed)
-    store.discard_other_generations()
     report = _report(
         processed, len(clustering.stories), rendered, problems, started, options, cache
     )
