@@ -59,6 +59,7 @@ def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates do not change during a build: no stat per page
     )
     env.filters["url"] = _url_filter
     return env
