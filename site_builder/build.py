@@ -27,11 +27,12 @@ from .library import Library, build_library
 from .load import ContentIndex, scan_content
 from .output import apply_changes, staged_output
 from .problems import Problem
-from .process import ProcessedArticle, Progress, process_articles
+from .process import Progress, process_articles
 from .render import Manifest, RenderResult, render_site
 from .report import BuildReport
 from .settings import Settings, read_settings
 from .store import ArticleStore
+from .summary import ArticleSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,28 +106,27 @@ def _build(
                 actors=content.actors,
                 memo=cache.load(CLUSTER_MEMO),
             )
+            stories = clustering.stories
+            cache.save(CLUSTER_MEMO, clustering.memo)
+        # Features and the memo are done with: let them go before pages are rendered, on
+        # workers that would each inherit them (a large collection's biggest structures).
+        summaries = [p.summary for p in processed]
+        keys = {p.id: p.key for p in processed}
+        del clustering, processed
         with clock("render"):
             library = build_library(
-                settings,
-                [p.summary for p in processed],
-                clustering.stories,
-                content.actors,
-                content.topics,
-                {p.id: p.key for p in processed},
+                settings, summaries, stories, content.actors, content.topics, keys
             )
             global_key = _global_key(options, settings, content)
             rendered = _render(library, store, global_key, options, cache)
-        cache.save(CLUSTER_MEMO, clustering.memo)
         if content.read or content.forgotten:  # else the table on disk is this one
             cache.save(INPUT_FILES, content.files)
-        store.keep_only(p.key for p in processed)
+        store.keep_only(keys.values())
         store.discard_other_generations()
     finally:
         gc.unfreeze()
         store.close()
-    report = _report(
-        processed, len(clustering.stories), rendered, problems, started, options, cache
-    )
+    report = _report(summaries, len(stories), rendered, problems, started, options, cache)
     report = dataclasses.replace(report, stage_seconds=clock.seconds)
     cache.save(
         LAST_BUILD, {"stamp": stamp, "output": _output_stamp(options.output), "report": report}
@@ -271,7 +271,7 @@ def _with_overrides(settings: Settings, options: BuildOptions) -> Settings:
 
 
 def _report(
-    processed: list[ProcessedArticle],
+    summaries: list[ArticleSummary],
     stories: int,
     rendered: RenderResult,
     problems: list[Problem],
@@ -279,7 +279,6 @@ def _report(
     options: BuildOptions,
     cache: BuildCache,
 ) -> BuildReport:
-    summaries = [p.summary for p in processed]
     removals = Counter(rule for summary in summaries for rule in summary.removal_rules)
     unknown = aggregate_unknown_names(summaries)  # type: ignore[arg-type] - reads unknown_names
     return BuildReport(
