@@ -102,6 +102,8 @@ def _constructor_fields(cls: type) -> tuple[str, ...] | None:
     """The fields to call ``cls`` with, for the package's own plain dataclasses only."""
     if not cls.__module__.startswith("site_builder.") or not dataclasses.is_dataclass(cls):
         return None
+    if "__reduce__" in cls.__dict__:  # the class knows better
+        return None
     fields = dataclasses.fields(cls)
     if not all(f.init for f in fields):
         return None

@@ -40,7 +40,7 @@ import re
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date as Date
 from functools import cache
 from itertools import accumulate, compress, product, repeat
@@ -137,6 +137,29 @@ class ArticleFeatures:
     pin: str | None  # front matter 'story': the story (or article) it is pinned to
     apart: bool  # front matter 'apart'
     digest: bytes = field(default=b"", compare=False)  # of all the above: change detection
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickled with its words as one string, read back as interned words: a hundred
+        thousand articles share one copy of each word instead of holding tens of
+        millions of copies, and load several times faster."""
+        values = tuple(getattr(self, name) for name in _FEATURE_FIELDS)
+        if any(" " in term for term in self.terms):  # cannot be joined: kept as they are
+            return (_features_from_pickle, (values, None))
+        at = _FEATURE_FIELDS.index("terms")
+        without_terms = (*values[:at], (), *values[at + 1 :])
+        return (_features_from_pickle, (without_terms, " ".join(self.terms)))
+
+
+def _features_from_pickle(values: tuple[object, ...], words: str | None) -> ArticleFeatures:
+    fields_ = dict(zip(_FEATURE_FIELDS, values, strict=True))
+    if words is not None:
+        fields_["terms"] = tuple(map(intern, words.split(" "))) if words else ()
+    fields_["keys"] = tuple(map(intern, fields_["keys"]))  # type: ignore[arg-type]
+    fields_["topics"] = tuple(map(intern, fields_["topics"]))  # type: ignore[arg-type]
+    return ArticleFeatures(**fields_)  # type: ignore[arg-type]
+
+
+_FEATURE_FIELDS = tuple(f.name for f in fields(ArticleFeatures))
 
 
 _TOPIC_SETS: dict[int, tuple[Sequence[Topic], str]] = {}
