@@ -94,6 +94,7 @@ def _build(
             )
             # They stay alive to the end of the build: the collector need not walk them again.
             gc.freeze()
+        store.keep_only(p.key for p in processed)  # the store holds this collection, no more
     try:
         problems = [*content.problems, *failures]
         if options.strict and any(p.kind == "error" for p in problems):
@@ -121,7 +122,6 @@ def _build(
             rendered = _render(library, store, global_key, options, cache)
         if content.read or content.forgotten:  # else the table on disk is this one
             cache.save(INPUT_FILES, content.files)
-        store.keep_only(keys.values())
         store.discard_other_generations()
     finally:
         gc.unfreeze()

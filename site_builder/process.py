@@ -25,8 +25,8 @@ from .clean import clean_article
 from .cluster import ArticleFeatures, article_features
 from .load import ArticleSource, ContentIndex, RawArticle, read_source
 from .problems import InputError, Problem
-from .store import ArticleStore, StoredArticle, pack
-from .summary import ArticleSummary, summarise
+from .store import ArticleStore, StoredArticle, StoreRow, pack
+from .summary import ArticleSummary, cleaning_entry, search_words, summarise
 from .views import render_block
 
 PARALLEL_FROM = 300  # fewer articles than this are not worth starting worker processes
@@ -65,7 +65,7 @@ def clean_and_analyse(raw: RawArticle, data: AnalysisData) -> AnalysedArticle | 
         return ArticleFailure(raw.path, f"{type(exc).__name__}: {exc}; article skipped")
 
 
-Result = tuple[ProcessedArticle, bytes] | ArticleFailure  # with its packed store record
+Result = tuple[ProcessedArticle, StoreRow] | ArticleFailure
 
 
 def process_article(key: str, raw: RawArticle, data: AnalysisData) -> Result:
@@ -78,9 +78,15 @@ def process_article(key: str, raw: RawArticle, data: AnalysisData) -> Result:
         processed = ProcessedArticle(
             key, summarise(analysed), article_features(analysed, data.topics)
         )
+        row = StoreRow(
+            analysed.id,
+            pack(StoredArticle(_for_its_page(analysed), body)),
+            search_words(analysed),
+            cleaning_entry(analysed),
+        )
     except Exception as exc:  # noqa: BLE001 - one bad article must not stop the build
         return ArticleFailure(raw.path, f"{type(exc).__name__}: {exc}; article skipped")
-    return processed, pack(StoredArticle(_for_its_page(analysed), body))
+    return processed, row
 
 
 def _for_its_page(analysed: AnalysedArticle) -> AnalysedArticle:
@@ -170,7 +176,7 @@ def _stored(
     results: Iterable[Result], store: ArticleStore, batch: int = 500
 ) -> Iterator[ProcessedArticle | ArticleFailure]:
     """Put each result's record in the store, a few hundred per transaction."""
-    pending: list[tuple[str, bytes]] = []
+    pending: list[tuple[str, StoreRow]] = []
     for result in results:
         if isinstance(result, ArticleFailure):
             yield result

@@ -13,7 +13,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -152,10 +151,10 @@ def page_specs(library: Library, store: ArticleStore, keys: PageKeys) -> Iterato
         lambda: views.not_found_context(library),
     )
     yield from feed_specs(library, keys)
-    yield from search_specs(library)
+    yield from search_specs(library, store)
     # Made from the whole collection on every build; cheap, and compared before replacing.
     yield PageSpec(urls.DIGEST_JSON, None, lambda env: digest_json(library))
-    yield PageSpec(urls.CLEANING_REPORT, None, lambda env: cleaning_report_json(library))
+    yield PageSpec(urls.CLEANING_REPORT, None, lambda env: cleaning_report_json(library, store))
 
 
 def _paged(
@@ -207,7 +206,7 @@ def feed_specs(library: Library, keys: PageKeys) -> Iterator[PageSpec]:
         )
 
 
-def search_specs(library: Library) -> Iterator[PageSpec]:
+def search_specs(library: Library, store: ArticleStore) -> Iterator[PageSpec]:
     """The search index, one shard per few hundred articles (see search.py)."""
     shards: list[list[str]] = [[] for _ in range(library.search_shards)]
     for article_id in sorted(library.articles):
@@ -216,11 +215,11 @@ def search_specs(library: Library) -> Iterator[PageSpec]:
         yield PageSpec(
             urls.search_shard_path(number),
             lambda m=members: ("search", tuple(library.article_keys[a] for a in m)),
-            lambda env, m=members: search_shard(library, m),
+            lambda env, m=members: search_shard(library, store, m),
         )
 
 
-def search_shard(library: Library, article_ids: Sequence[str]) -> str:
+def search_shard(library: Library, store: ArticleStore, article_ids: Sequence[str]) -> str:
     languages = known_languages()
     prefixes = tuple(
         sorted(
@@ -232,10 +231,11 @@ def search_shard(library: Library, article_ids: Sequence[str]) -> str:
         actor_id: frozenset(words_of(" ".join(actor.names.values())))
         for actor_id, actor in library.actors.items()
     }
+    stored_words = store.search_words(library.article_keys[a] for a in article_ids)
     documents = []
     for article_id in article_ids:
         article = library.articles[article_id]
-        words = set(article.words())
+        words = set(stored_words[library.article_keys[article_id]])
         for actor_id in article.actor_ids:
             words |= name_words.get(actor_id, frozenset())
         documents.append(
@@ -449,11 +449,11 @@ def _json_lines(data: Mapping[str, Any], encoded: Mapping[str, list[str]] | None
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def cleaning_report_json(library: Library) -> str:
+def cleaning_report_json(library: Library, store: ArticleStore) -> str:
     """What the cleaner removed from every article, and why, for editors to check.
 
-    Each article's entry was made with its article (summary.py): the report
-    is joined, not rebuilt.
+    Each article's entry was made with its article and waits in the store:
+    the report is joined, not rebuilt.
     """
     rules = Counter(rule for a in library.articles.values() for rule in a.removal_rules)
     data = {
@@ -461,11 +461,7 @@ def cleaning_report_json(library: Library) -> str:
         "removals_per_rule": dict(sorted(rules.items())),
         "flagged_articles": sum(1 for a in library.articles.values() if a.flags),
     }
-    entries = [
-        zlib.decompress(library.articles[a].cleaning_entry).decode("utf-8")
-        for a in sorted(library.articles)
-    ]
-    return _json_lines(data, {"articles": entries})
+    return _json_lines(data, {"articles": list(store.cleaning_entries())})
 
 
 def _write(path: Path, text: str) -> None:

@@ -18,7 +18,8 @@ import io
 import os
 import pickle
 import sqlite3
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +37,19 @@ class StoredArticle:
     body_html: tuple[str, ...]  # one safe HTML fragment per clean block
 
 
+@dataclass(frozen=True, slots=True)
+class StoreRow:
+    """One article's row, made on the worker that processed it: its page's record, and
+    what only the whole-collection files need (kept out of the build's memory)."""
+
+    article_id: str
+    record: bytes  # a packed StoredArticle
+    search_words: str  # space-separated, for its search index shard
+    cleaning_entry: str  # its line of _report/cleaning.json
+
+
 def pack(record: StoredArticle) -> bytes:
-    """A record as the store keeps it; done on the worker that made it."""
+    """A record as the store keeps it."""
     out = io.BytesIO()
     dump(record, out)
     return out.getvalue()
@@ -65,18 +77,31 @@ class ArticleStore:
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute("PRAGMA synchronous=NORMAL")
             self._connection.execute(
-                "CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, data BLOB) "
-                "WITHOUT ROWID"
+                "CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, id TEXT, "
+                "data BLOB, search BLOB, cleaning BLOB) WITHOUT ROWID"
             )
+            self._connection.execute("CREATE INDEX IF NOT EXISTS by_id ON records (id)")
             self._pid = os.getpid()
         return self._connection
 
-    def put_many(self, records: Iterable[tuple[str, bytes]]) -> None:
-        """Store packed records, all in one transaction."""
+    def put_many(self, rows: Iterable[tuple[str, StoreRow]]) -> None:
+        """Store rows by key, all in one transaction."""
         db = self._db()
         with db:
             db.execute("BEGIN")
-            db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)", records)
+            db.executemany(
+                "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)",
+                (
+                    (
+                        key,
+                        row.article_id,
+                        row.record,
+                        zlib.compress(row.search_words.encode("utf-8"), 1),
+                        zlib.compress(row.cleaning_entry.encode("utf-8"), 1),
+                    )
+                    for key, row in rows
+                ),
+            )
 
     def get(self, key: str) -> StoredArticle:
         row = self._db().execute("SELECT data FROM records WHERE key = ?", (key,)).fetchone()
@@ -87,6 +112,23 @@ class ArticleStore:
         if not isinstance(record, StoredArticle):
             raise TypeError(f"article store entry {key} is not an article record")
         return record
+
+    def search_words(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        """The searchable words of the articles with these keys, by key."""
+        db = self._db()
+        found = {}
+        for key in keys:
+            row = db.execute("SELECT search FROM records WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                raise KeyError(f"article {key} is not in the store {self.path}; build with --clean")
+            found[key] = zlib.decompress(row[0]).decode("utf-8").split()
+        return found
+
+    def cleaning_entries(self) -> Iterator[str]:
+        """Every article's cleaning report entry (JSON), by article id.  The store holds
+        exactly the collection's articles once ``keep_only`` has run."""
+        for (data,) in self._db().execute("SELECT cleaning FROM records ORDER BY id, key"):
+            yield zlib.decompress(data).decode("utf-8")
 
     def keep_only(self, keys: Iterable[str]) -> int:
         """Delete the records of articles no longer in the collection; return how many."""

@@ -1,17 +1,17 @@
 """Article summaries: what the rest of the site needs of an article, without its text.
 
-Index pages, feeds, digest.json, the search index and the report list an
-article by its title, date, actors and a few words; only its own page needs
-the body.  A summary is made on the worker that analysed the article and is
-cached with it, so the build holds a hundred thousand of them in memory
-where it could not hold a hundred thousand texts.
+Index pages, feeds and digest.json list an article by its title, date and
+actors; only its own page needs the body, and only the search index and the
+cleaning report need its words and removals (those wait in the store).  A
+summary is made on the worker that analysed the article and is cached with
+it, so the build holds a hundred thousand of them in memory where it could
+not hold a hundred thousand texts.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,16 +43,10 @@ class ArticleSummary:
     quotes: tuple[Quote, ...]
     quotes_key: str  # changes exactly when the quotes do
     lead: str  # sub-headline, else the start of the body
-    search_words: bytes  # its searchable words, compressed (actor names are added later)
     removal_rules: tuple[str, ...]  # the rule of each removal, for the report's counts
     flags: tuple[str, ...]
     unknown_names: tuple[UnknownName, ...]
-    cleaning_entry: bytes  # its entry of _report/cleaning.json, as compressed JSON
     card_key: str  # changes exactly when what lists show of it (cards, feeds) changes
-
-    def words(self) -> list[str]:
-        """The searchable words: kept compressed, as they are most of a summary's size."""
-        return zlib.decompress(self.search_words).decode("utf-8").split()
 
 
 def summarise(article: AnalysedArticle) -> ArticleSummary:
@@ -61,7 +55,6 @@ def summarise(article: AnalysedArticle) -> ArticleSummary:
     lead = clean.subtitle or (clean.blocks[0].text[:LEAD_CHARS] if clean.blocks else "")
     card = (clean.title, clean.subtitle, lead, article.language, clean.meta.source, article.date)
     card += (clean.author,)
-    words = words_of(" ".join([clean.title, clean.subtitle or "", clean.body_text]))
     return ArticleSummary(
         id=article.id,
         source_file=clean.path,
@@ -80,17 +73,23 @@ def summarise(article: AnalysedArticle) -> ArticleSummary:
         quotes=article.quotes,
         quotes_key=_key(article.quotes),
         lead=lead,
-        search_words=zlib.compress(" ".join(sorted(words)).encode("utf-8"), 1),
         removal_rules=tuple(r.rule for r in clean.removals),
         flags=clean.flags,
         unknown_names=article.unknown_names,
-        cleaning_entry=zlib.compress(cleaning_entry(article).encode("utf-8"), 1),
         card_key=_key(card),
     )
 
 
 def _key(value: object) -> str:
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def search_words(article: AnalysedArticle) -> str:
+    """The article's searchable words, space-separated (actor names are added later)."""
+    clean = article.clean
+    return " ".join(
+        sorted(words_of(" ".join([clean.title, clean.subtitle or "", clean.body_text])))
+    )
 
 
 def cleaning_entry(article: AnalysedArticle) -> str:

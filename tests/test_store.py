@@ -11,7 +11,11 @@ import pytest
 from site_builder.analyse import AnalysedArticle
 from site_builder.clean import CleanArticle
 from site_builder.load import ArticleMeta
-from site_builder.store import ArticleStore, StoredArticle, pack
+from site_builder.store import ArticleStore, StoredArticle, StoreRow, pack
+
+
+def _row(key: str, title: str) -> tuple[str, StoreRow]:
+    return key, StoreRow(key, pack(_record(title)), f"{title} words", f'{{"id": "{key}"}}')
 
 
 def _record(title: str) -> StoredArticle:
@@ -21,7 +25,7 @@ def _record(title: str) -> StoredArticle:
 
 def test_records_come_back_as_they_went_in(tmp_path: Path) -> None:
     store = ArticleStore(tmp_path, "g1")
-    store.put_many([("k1", pack(_record("one"))), ("k2", pack(_record("two")))])
+    store.put_many([_row("k1", "one"), _row("k2", "two")])
     assert store.get("k2") == _record("two")
     store.close()
     assert ArticleStore(tmp_path, "g1").get("k1") == _record("one")  # committed
@@ -34,7 +38,9 @@ def test_a_missing_record_says_how_to_recover(tmp_path: Path) -> None:
 
 def test_records_of_gone_articles_are_dropped(tmp_path: Path) -> None:
     store = ArticleStore(tmp_path, "g1")
-    store.put_many([(k, pack(_record(k))) for k in ("a", "b", "c")])
+    store.put_many([_row(k, k) for k in ("c", "a", "b")])
+    assert list(store.cleaning_entries()) == ['{"id": "a"}', '{"id": "b"}', '{"id": "c"}']
+    assert store.search_words(["a"]) == {"a": ["a", "words"]}
     assert store.keep_only(["b"]) == 2
     assert store.get("b") == _record("b")
     with pytest.raises(KeyError):
@@ -43,10 +49,10 @@ def test_records_of_gone_articles_are_dropped(tmp_path: Path) -> None:
 
 def test_another_generation_replaces_the_old_database_whole(tmp_path: Path) -> None:
     old = ArticleStore(tmp_path, "old-generation")
-    old.put_many([("k", pack(_record("x")))])
+    old.put_many([_row("k", "x")])
     old.close()
     new = ArticleStore(tmp_path, "new-generation")
-    new.put_many([("k", pack(_record("y")))])
+    new.put_many([_row("k", "y")])
     new.discard_other_generations()
     deadline = time.monotonic() + 10
     while any(p.name.startswith("old-gen") for p in tmp_path.iterdir()):
@@ -61,7 +67,7 @@ def _read_in_child(store: ArticleStore, key: str, queue: multiprocessing.Queue) 
 
 def test_forked_workers_read_with_their_own_connection(tmp_path: Path) -> None:
     store = ArticleStore(tmp_path, "g1")
-    store.put_many([("k", pack(_record("forked")))])
+    store.put_many([_row("k", "forked")])
     store.close()
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
