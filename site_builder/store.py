@@ -78,7 +78,7 @@ class ArticleStore:
             self._connection.execute("PRAGMA synchronous=NORMAL")
             self._connection.execute(
                 "CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, id TEXT, "
-                "data BLOB, search BLOB, cleaning BLOB) WITHOUT ROWID"
+                "data BLOB, search BLOB, cleaning TEXT) WITHOUT ROWID"
             )
             self._connection.execute("CREATE INDEX IF NOT EXISTS by_id ON records (id)")
             self._pid = os.getpid()
@@ -97,7 +97,7 @@ class ArticleStore:
                         row.article_id,
                         row.record,
                         zlib.compress(row.search_words.encode("utf-8"), 1),
-                        zlib.compress(row.cleaning_entry.encode("utf-8"), 1),
+                        row.cleaning_entry,  # read for every build's report: kept as text
                     )
                     for key, row in rows
                 ),
@@ -127,8 +127,8 @@ class ArticleStore:
     def cleaning_entries(self) -> Iterator[str]:
         """Every article's cleaning report entry (JSON), by article id.  The store holds
         exactly the collection's articles once ``keep_only`` has run."""
-        for (data,) in self._db().execute("SELECT cleaning FROM records ORDER BY id, key"):
-            yield zlib.decompress(data).decode("utf-8")
+        for (entry,) in self._db().execute("SELECT cleaning FROM records ORDER BY id, key"):
+            yield entry
 
     def keep_only(self, keys: Iterable[str]) -> int:
         """Delete the records of articles no longer in the collection; return how many."""
