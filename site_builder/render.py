@@ -152,7 +152,7 @@ def page_specs(library: Library, store: ArticleStore, keys: PageKeys) -> Iterato
     )
     yield from feed_specs(library, keys)
     yield from search_specs(library, store)
-    # Made from the whole collection on every build; cheap, and compared before replacing.
+    # Made from the whole collection, on every build: cheap enough, and always current.
     yield PageSpec(urls.DIGEST_JSON, None, lambda env: digest_json(library))
     yield PageSpec(urls.CLEANING_REPORT, None, lambda env: cleaning_report_json(library, store))
 
@@ -267,6 +267,7 @@ class RenderResult:
     manifest: Manifest  # to save once the site is in place
 
 
+ASSET = ("asset",)  # the manifest's key of a file copied from the templates' assets
 PARALLEL_PAGES_FROM = 1000  # fewer files than this are made faster in one process
 PAGE_CHUNK = 100  # files per task sent to a worker
 _specs: list[PageSpec] = []  # inherited by forked workers
@@ -297,13 +298,13 @@ def render_site(
     keys = PageKeys(library)
     specs = list(page_specs(library, store, keys))
     current = {spec.path: spec.key() if spec.key is not None else None for spec in specs}
-    usable = previous is not None and previous.global_key == global_key
+    before: Mapping[str, Key | None] = (
+        previous.files if previous is not None and previous.global_key == global_key else {}
+    )
     todo = [
         index
         for index, spec in enumerate(specs)
-        if not usable
-        or current[spec.path] is None
-        or previous.files.get(spec.path) != current[spec.path]  # type: ignore[union-attr]
+        if current[spec.path] is None or before.get(spec.path) != current[spec.path]
     ]
     _specs, _template_dirs, _target = specs, tuple(template_dirs), target
     workers = jobs or os.cpu_count() or 1
@@ -327,14 +328,13 @@ def render_site(
         written.append(urls.SITEMAP)
         made.append(urls.SITEMAP)
         current[urls.SITEMAP] = None
-    if not usable:  # templates changed, or a first build: the assets too
+    if not before:  # templates changed, or a first build: the assets too
         assets = copy_assets(template_dirs, target)
-        written.extend(assets)
         made.extend(assets)
-    else:
-        written.extend(p for p in previous.files if p.startswith("assets/") and p not in current)  # type: ignore[union-attr]
-    for path in written:
-        current.setdefault(path, ("asset",))
+    else:  # the same templates: the same assets, already in the site
+        assets = [path for path, key in before.items() if key == ASSET]
+    written.extend(assets)
+    current.update(dict.fromkeys(assets, ASSET))
     reused = len(written) - len(made)
     return RenderResult(written, made, reused, Manifest(global_key, current))
 
