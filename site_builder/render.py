@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +40,7 @@ class PageSpec:
 
     path: str
     key: Callable[[], Key] | None  # see pagekeys.py; None: made on every build
-    make: Callable[[jinja2.Environment], str]
+    make: Callable[[jinja2.Environment], str | Iterable[str]]  # the text, whole or in pieces
 
 
 def _page(
@@ -385,85 +385,94 @@ def copy_assets(template_dirs: Sequence[Path], output: Path) -> list[str]:
     return sorted(copied)
 
 
-def digest_json(library: Library) -> str:
+def digest_json(library: Library) -> Iterator[str]:
     """The digest as data for other tools; its format is documented in the README."""
-    data = {
+    head = {
         "format": "digest-builder/1",
         "title": dict(sorted(library.settings.title.items())),
         "languages": list(library.languages),
-        "articles": [
-            {
-                "id": article.id,
-                "language": article.language,
-                "title": article.title,
-                "url": urls.article_path(article.id),
-                "source": article.source,
-                "date": article.date,
-                "author": article.author,
-                "actors": list(article.actor_ids),
-                "actor_mentions": {m.actor_id: m.count for m in article.actors},
-                "visit": article.visit.ordinal if article.visit else None,
-                "story": library.story_of[article.id],
-            }
-            for article in (library.articles[a] for a in library.article_order())
-        ],
-        "stories": [
-            {
-                "id": story.id,
-                "url": urls.story_path(story.id),
-                "visit": story.visit,
-                "topic": story.topic,
-                "titles": dict(sorted(story.titles.items())),
-                "articles": list(story.article_ids),
-            }
-            for story in (library.stories[s] for s in library.story_order)
-        ],
-        "actors": [
-            {
-                "id": actor.id,
-                "names": dict(sorted(actor.names.items())),
-                "url": urls.actor_path(actor.id),
-                "articles": list(library.articles_of_actor.get(actor.id, ())),
-            }
-            for actor in (library.actors[a] for a in sorted(library.actors))
-        ],
     }
-    return _json_lines(data)
+    articles = (
+        {
+            "id": article.id,
+            "language": article.language,
+            "title": article.title,
+            "url": urls.article_path(article.id),
+            "source": article.source,
+            "date": article.date,
+            "author": article.author,
+            "actors": list(article.actor_ids),
+            "actor_mentions": {m.actor_id: m.count for m in article.actors},
+            "visit": article.visit.ordinal if article.visit else None,
+            "story": library.story_of[article.id],
+        }
+        for article in (library.articles[a] for a in library.article_order())
+    )
+    stories = (
+        {
+            "id": story.id,
+            "url": urls.story_path(story.id),
+            "visit": story.visit,
+            "topic": story.topic,
+            "titles": dict(sorted(story.titles.items())),
+            "articles": list(story.article_ids),
+        }
+        for story in (library.stories[s] for s in library.story_order)
+    )
+    actors = (
+        {
+            "id": actor.id,
+            "names": dict(sorted(actor.names.items())),
+            "url": urls.actor_path(actor.id),
+            "articles": list(library.articles_of_actor.get(actor.id, ())),
+        }
+        for actor in (library.actors[a] for a in sorted(library.actors))
+    )
+    return _json_lines(head, {"articles": articles, "stories": stories, "actors": actors})
 
 
-def _json_lines(data: Mapping[str, Any], encoded: Mapping[str, list[str]] | None = None) -> str:
-    """JSON with one list item per line: readable, diffable, and written by the fast C
-    encoder (an indented dump goes through the pure-Python one, ten times slower).
-    ``encoded`` holds lists whose items are JSON already."""
-    encoded = encoded or {}
-    parts = []
-    for key, value in [*data.items(), *encoded.items()]:
-        name = json.dumps(key)
-        if isinstance(value, list):
-            items = ",\n".join(
-                item if key in encoded else json.dumps(item, ensure_ascii=False) for item in value
-            )
-            parts.append(f" {name}: [\n{items}\n ]" if value else f" {name}: []")
-        else:
-            parts.append(f" {name}: {json.dumps(value, ensure_ascii=False)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+def _json_lines(head: Mapping[str, Any], lists: Mapping[str, Iterable[Any]]) -> Iterator[str]:
+    """JSON with one list item per line, in pieces: readable, diffable, written by the fast
+    C encoder (an indented dump goes through the pure-Python one, ten times slower), and
+    never whole in memory (a hundred thousand articles' entries are hundreds of MB).
+    Items that are strings are JSON already."""
+    yield "{"
+    separator = "\n"
+    for key, value in head.items():
+        yield f"{separator} {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
+        separator = ",\n"
+    for key, items in lists.items():
+        yield f"{separator} {json.dumps(key)}: ["
+        separator = ",\n"
+        opening = "\n"
+        for item in items:
+            text = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
+            yield opening + text
+            opening = ",\n"
+        yield "\n ]" if opening != "\n" else "]"
+    yield "\n}\n"
 
 
-def cleaning_report_json(library: Library, store: ArticleStore) -> str:
+def cleaning_report_json(library: Library, store: ArticleStore) -> Iterator[str]:
     """What the cleaner removed from every article, and why, for editors to check.
 
     Each article's entry was made with its article and waits in the store:
     the report is joined, not rebuilt.
     """
     rules = Counter(rule for a in library.articles.values() for rule in a.removal_rules)
-    data = {
+    head = {
         "format": "digest-builder-cleaning/1",
         "removals_per_rule": dict(sorted(rules.items())),
         "flagged_articles": sum(1 for a in library.articles.values() if a.flags),
     }
-    return _json_lines(data, {"articles": list(store.cleaning_entries())})
+    return _json_lines(head, {"articles": store.cleaning_entries()})
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str | Iterable[str]) -> None:
+    """Write a file whole, or piece by piece."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="\n")
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        if isinstance(text, str):
+            out.write(text)
+        else:
+            out.writelines(text)
