@@ -521,6 +521,13 @@ class _Tables:
 # --- items -------------------------------------------------------------------------------------
 
 
+# A TF-IDF vector, compact: its words' numbers (into the run's ``words``) and its weights,
+# in the same order.  Items hold it as it is, and the memo stores the very same arrays: a
+# dict per article (words to float objects) cost several times more and was copied again
+# for the memo.
+_Packed = tuple[array, array]
+
+
 @dataclass(slots=True)
 class _Item:
     """An article with the evidence clustering uses, computed once."""
@@ -534,9 +541,14 @@ class _Item:
     features: dict[str, float]  # "a:actor", "p:place", "n:number", "k:topic" -> weight
     mass: dict[str, float]  # family -> sum of idf * weight
     weekdays: frozenset[str]
-    text: dict[str, float]  # TF-IDF vector, L2-normalised
+    text: _Packed  # TF-IDF vector, L2-normalised
+    words: Sequence[str]  # the run's words (shared): what the numbers in ``text`` stand for
     keys: tuple[tuple[str, float], ...]  # rarest features and their IDF, to look up candidates
     index_keys: tuple[str, ...]  # what a story holding this article is found by
+
+    def terms(self) -> list[str]:
+        """The words of ``text``, in its order."""
+        return list(map(self.words.__getitem__, self.text[0]))
 
 
 _TF: list[float] = []
@@ -549,11 +561,13 @@ def _tf(count: int) -> float:
     return _TF[count]
 
 
-def _vector(source: ArticleFeatures, table: _Language, max_terms: int) -> dict[str, float]:
+def _vector(
+    source: ArticleFeatures, table: _Language, max_terms: int, numbers: Mapping[str, int]
+) -> _Packed:
     """similarity.tfidf_vectors for one article, given the collection's statistics.
 
     The same floats in the same order: the cut keeps the most repeated words, ties
-    to the rarer word (higher IDF), then by word.
+    to the rarer word (higher IDF), then by word.  Packed: the words as their numbers.
     """
     counts = dict(zip(map(table.bare.get, source.terms, source.terms), source.counts, strict=True))
     if len(counts) < len(source.terms):  # some words lost their prefixes: add up their counts
@@ -571,36 +585,47 @@ def _vector(source: ArticleFeatures, table: _Language, max_terms: int) -> dict[s
     tfs = map(_TF.__getitem__, map(counts.__getitem__, terms))
     weights = list(map(mul, tfs, map(table.idf.__getitem__, terms)))
     norm = math.sqrt(sum(map(mul, weights, weights)))
-    return dict(zip(terms, map(truediv, weights, repeat(norm)), strict=False)) if norm else {}
+    if not norm:
+        return array("I"), array("d")
+    # From lists, not iterators: an array grown item by item keeps spare room.
+    return array("I", list(map(numbers.__getitem__, terms))), array(
+        "d", list(map(truediv, weights, repeat(norm)))
+    )
 
 
-def _dot_with(vector: dict[str, float], values: Sequence[float]) -> float:
-    """``similarity.dot`` of ``vector`` and a vector whose values at its terms are ``values``.
+def _dot_with(vector: Iterable[float], values: Sequence[float]) -> float:
+    """``similarity.dot`` of a vector (its weights) and one whose values at its terms are
+    ``values``.
 
     The same float: ``dot`` sums the products over the shared terms with ``fsum``, which
     is exact, so the products of zeros (terms the other vector lacks) change nothing.
     Mapping over the terms in C is several times faster than building the intersection.
     """
-    return math.fsum(map(mul, vector.values(), values))
+    return math.fsum(map(mul, vector, values))
 
 
-def _add_to(centroid: dict[str, float], vector: dict[str, float], before: list[float]) -> None:
-    """Add ``vector`` to ``centroid``, whose values at its terms were ``before`` (0.0: none).
+def _add_to(
+    centroid: dict[str, float], terms: list[str], weights: Iterable[float], before: list[float]
+) -> None:
+    """Add a vector to ``centroid``, whose values at its ``terms`` were ``before`` (0.0: none).
 
     ``centroid[t] = centroid.get(t, 0.0) + w`` for each term: the same floats, run in C.
     """
-    centroid.update(zip(vector, map(add, before, vector.values()), strict=True))
+    centroid.update(zip(terms, map(add, before, weights), strict=True))
 
 
 def _item(
     source: ArticleFeatures,
     tables: _Tables,
     settings: ClusterSettings,
-    text: dict[str, float] | None = None,
+    words: list[str],
+    numbers: Mapping[str, int],
+    text: _Packed | None = None,
 ) -> _Item:
     """The evidence of one article, weighed against the collection's statistics.
 
-    ``text`` is the article's TF-IDF vector when already known (see ``_Items``).
+    ``text`` is the article's TF-IDF vector when already known (see ``_Items``);
+    ``words`` and ``numbers`` number the words of vectors.
     """
     depth = _depth(settings)
     features = dict.fromkeys(source.keys, 1.0)
@@ -614,8 +639,10 @@ def _item(
             mass[key[0]] += tables.feature_idf(key) * weight
     table = tables.languages[source.language]
     if text is None:
-        text = _vector(source, table, max(1, int(settings.text_terms)))
-    top_terms = sorted(text, key=text.__getitem__, reverse=True)[:8]  # stable on ties
+        text = _vector(source, table, max(1, int(settings.text_terms)), numbers)
+    term_numbers, weights = text
+    top = sorted(range(len(weights)), key=weights.__getitem__, reverse=True)[:8]  # stable on ties
+    top_terms = [words[term_numbers[n]] for n in top]
     # Term keys "t:<language>:<word>"; their statistics are the language table's.
     term_of = {intern(f"t:{source.language}:{term}"): term for term in top_terms}
     index_keys = [k for k in features if k[0] != "k"] + list(term_of)
@@ -638,6 +665,7 @@ def _item(
         mass=dict(mass),
         weekdays=frozenset(source.weekdays),
         text=text,
+        words=words,
         keys=keys,
         index_keys=tuple(sorted(index_keys)),
     )
@@ -660,6 +688,7 @@ class _Items:
         tables: _Tables,
         settings: ClusterSettings,
         words: list[str],
+        numbers: Mapping[str, int],
         vectors: Mapping[str, _Packed],
         affected: set[str] | None,
     ) -> None:
@@ -667,6 +696,7 @@ class _Items:
         self.tables = tables
         self.settings = settings
         self.words = words
+        self.numbers = numbers  # word -> its number in ``words``
         self.vectors = vectors if affected is not None else {}
         self.affected = affected or set()
         self._done: dict[str, _Item] = {}
@@ -677,38 +707,19 @@ class _Items:
             text = None
             packed = self.vectors.get(article_id)
             if packed is not None and article_id not in self.affected:
-                text = _unpack(packed, self.words)
-            item = _item(self.sources[article_id], self.tables, self.settings, text)
+                text = packed  # the words keep their numbers: ``words`` only grows
+            source = self.sources[article_id]
+            item = _item(source, self.tables, self.settings, self.words, self.numbers, text)
             self._done[article_id] = item
         return item
 
     def packed(self) -> dict[str, _Packed]:
-        """Every vector known now, for the next run's memo (those of this run packed anew)."""
+        """Every vector known now, for the next run's memo (the items' own arrays, shared)."""
         found = {i: v for i, v in self.vectors.items() if i not in self.affected}
-        numbers = {w: n for n, w in enumerate(self.words)}
         for article_id, item in self._done.items():
             if article_id not in found:
-                found[article_id] = _pack(item.text, numbers)
+                found[article_id] = item.text
         return found
-
-
-def _pack(vector: dict[str, float], numbers: Mapping[str, int]) -> _Packed:
-    """A vector as bytes: small to store, fast to load (the memo is read on every build)."""
-    return array("I", map(numbers.__getitem__, vector)).tobytes(), array(
-        "d", vector.values()
-    ).tobytes()
-
-
-def _unpack(packed: _Packed, words: Sequence[str]) -> dict[str, float]:
-    """The vector ``_pack`` stored: the same words in the same order, the same floats."""
-    terms, weights = packed
-    return dict(
-        zip(
-            map(words.__getitem__, memoryview(terms).cast("I")),
-            memoryview(weights).cast("d"),
-            strict=True,
-        )
-    )
 
 
 # --- groups ------------------------------------------------------------------------------------
@@ -745,12 +756,14 @@ class _Group:
         if item.day is not None:
             self.first_day = item.day if self.first_day is None else min(self.first_day, item.day)
             self.last_day = item.day if self.last_day is None else max(self.last_day, item.day)
-        if item.text:
+        weights = item.text[1]
+        if weights:
             centroid = self.text.setdefault(item.language, {})
             norm2 = self.text_norm2.get(item.language, 0.0)
-            before = list(map(centroid.get, item.text, repeat(0.0)))
-            norm2 += 2 * _dot_with(item.text, before) + 1.0  # |s + v|^2, v of unit length
-            _add_to(centroid, item.text, before)
+            terms = item.terms()
+            before = list(map(centroid.get, terms, repeat(0.0)))
+            norm2 += 2 * _dot_with(weights, before) + 1.0  # |s + v|^2, v of unit length
+            _add_to(centroid, terms, weights, before)
             self.text_norm2[item.language] = norm2
         new = [k for k in item.index_keys if k not in self.keys]
         self.keys.update(new)
@@ -796,9 +809,11 @@ def score(item: _Item, group: _Group, context: _Context) -> tuple[float, dict[st
     if "d" not in parts and any(group.weekdays[day] for day in item.weekdays):
         parts["w"] = 1.0
     centroid = group.text.get(item.language)
-    if item.text and centroid:
-        found = list(map(centroid.get, item.text, repeat(0.0)))
-        parts["t"] = _dot_with(item.text, found) / math.sqrt(group.text_norm2[item.language])
+    weights = item.text[1]
+    if weights and centroid:
+        terms = map(item.words.__getitem__, item.text[0])
+        found = list(map(centroid.get, terms, repeat(0.0)))
+        parts["t"] = _dot_with(weights, found) / math.sqrt(group.text_norm2[item.language])
     weights = context.weights
     total = sum(weights[kind] * value for kind, value in parts.items())
     return total, parts
@@ -955,7 +970,7 @@ class ClusterMemo:
     blocks: dict[int, tuple[tuple[str, ...], list[_Group]]]
     joins: dict[str, _Decision]
     stories: dict[str, tuple[tuple, Story]]
-    vectors: dict[str, _Packed]  # per article, its TF-IDF vector (see ``_Items``)
+    vectors: dict[str, _Packed]  # per article, its TF-IDF vector, shared with its item
 
 
 @dataclass(frozen=True, slots=True)
@@ -1021,9 +1036,9 @@ def _cluster(
     else:
         tables, affected = _update_tables(previous, unique, _depth(settings))
         words, contributions = list(previous.words), dict(previous.contributions)
-    _record(contributions, words, unique, affected, _depth(settings))
+    numbers = _record(contributions, words, unique, affected, _depth(settings))
     vectors = previous.vectors if previous is not None else {}
-    items = _Items(unique, tables, settings, words, vectors, affected)
+    items = _Items(unique, tables, settings, words, numbers, vectors, affected)
     context = _Context(settings, tables, _weights(settings))
     free = [f for f in ordered if not f.pin and not f.apart]
 
@@ -1089,8 +1104,11 @@ def _record(
     features: Mapping[str, ArticleFeatures],
     affected: set[str] | None,
     depth: int,
-) -> None:
-    """Remember what each new or edited article added to the tables, to take it out later."""
+) -> dict[str, int]:
+    """Remember what each new or edited article added to the tables, to take it out later.
+
+    Returns the number of each word in ``words`` (new words are appended).
+    """
     ids = {w: n for n, w in enumerate(words)}
     for article_id, source in features.items():
         old = contributions.get(article_id)
@@ -1107,6 +1125,7 @@ def _record(
             _all_keys(source, depth),
             numbers_,
         )
+    return ids
 
 
 def _update_tables(
@@ -1383,11 +1402,13 @@ def _titles(members: Sequence[_Item]) -> dict[str, str]:
             continue
         centroid: dict[str, float] = {}
         for member in group:
-            _add_to(centroid, member.text, list(map(centroid.get, member.text, repeat(0.0))))
+            terms = member.terms()
+            before = list(map(centroid.get, terms, repeat(0.0)))
+            _add_to(centroid, terms, member.text[1], before)
         central = max(
             group,
             key=lambda m: (
-                round(_dot_with(m.text, list(map(centroid.__getitem__, m.text))), 9),
+                round(_dot_with(m.text[1], list(map(centroid.__getitem__, m.terms()))), 9),
                 _negated(m),
             ),
         )
@@ -1539,12 +1560,13 @@ def _wording(members: Sequence[_Item]) -> list[tuple[str, float]]:
     """Mean pairwise TF-IDF cosine per language with two or more members (small stories only)."""
     by_language: dict[str, list[_Item]] = defaultdict(list)
     for member in members:
-        if member.text:
+        if member.text[1]:
             by_language[member.language].append(member)
     found = []
     for language, group in sorted(by_language.items()):
         if 2 <= len(group) <= 40:
-            pairs = [dot(a.text, b.text) for i, a in enumerate(group) for b in group[i + 1 :]]
+            vectors = [dict(zip(m.text[0], m.text[1], strict=True)) for m in group]
+            pairs = [dot(a, b) for i, a in enumerate(vectors) for b in vectors[i + 1 :]]
             found.append((language, sum(pairs) / len(pairs)))
     return found
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import permutations
 from typing import Any
 
 from .cluster import Story
@@ -115,11 +116,14 @@ def _named_together(
     articles: Sequence[ArticleSummary], known: set[str]
 ) -> dict[str, tuple[tuple[str, int], ...]]:
     """For each actor, the others named in the same articles, and in how many."""
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for article in articles:
-        named = [a for a in article.actor_ids if a in known]
-        for actor_id in named:
-            counts[actor_id].update(other for other in named if other != actor_id)
+    pairs = Counter(
+        pair
+        for article in articles
+        for pair in permutations([a for a in article.actor_ids if a in known], 2)
+    )
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for (actor_id, other), count in pairs.items():
+        counts[actor_id][other] = count
     return {
         actor_id: tuple(sorted(found.items(), key=lambda item: (-item[1], item[0])))
         for actor_id, found in counts.items()
