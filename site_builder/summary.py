@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from sys import intern
 
 from .analyse import ActorMention, AnalysedArticle, Quote, UnknownName, Visit
 from .search import words_of
@@ -47,6 +48,27 @@ class ArticleSummary:
     flags: tuple[str, ...]
     unknown_names: tuple[UnknownName, ...]
     card_key: str  # changes exactly when what lists show of it (cards, feeds) changes
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Read back with its recurring words interned (languages, sources, topic and actor
+        ids, hints, rule names): a hundred thousand summaries then share one copy of each
+        instead of holding their own."""
+        return (_summary_from_pickle, tuple(getattr(self, name) for name in _FIELDS))
+
+
+def _summary_from_pickle(*values: object) -> ArticleSummary:
+    fields_ = dict(zip(_FIELDS, values, strict=True))
+    for name in _RECURRING_WORDS:
+        if fields_[name] is not None:
+            fields_[name] = intern(fields_[name])  # type: ignore[arg-type]
+    for name in _RECURRING_TUPLES:
+        fields_[name] = tuple(map(intern, fields_[name]))  # type: ignore[arg-type]
+    return ArticleSummary(**fields_)  # type: ignore[arg-type]
+
+
+_FIELDS = tuple(f.name for f in fields(ArticleSummary))
+_RECURRING_WORDS = ("language", "source")
+_RECURRING_TUPLES = ("date_hints", "actor_ids", "topics", "removal_rules", "flags")
 
 
 def summarise(article: AnalysedArticle) -> ArticleSummary:
