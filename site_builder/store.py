@@ -76,26 +76,36 @@ class ArticleStore:
             self._connection = sqlite3.connect(self.path, isolation_level=None)
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute("PRAGMA synchronous=NORMAL")
-            self._connection.execute(
-                "CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, id TEXT, "
-                "data BLOB, search BLOB, cleaning TEXT) WITHOUT ROWID"
-            )
-            self._connection.execute("CREATE INDEX IF NOT EXISTS by_id ON records (id)")
+            # Page records are large and read one by one; the report's entries and the
+            # search words are small and read all together: two tables, so a scan of the
+            # small ones never reads the large ones.
+            for statement in (
+                "CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, data BLOB) "
+                "WITHOUT ROWID",
+                "CREATE TABLE IF NOT EXISTS extras (key TEXT PRIMARY KEY, id TEXT, "
+                "search BLOB, cleaning TEXT) WITHOUT ROWID",
+                "CREATE INDEX IF NOT EXISTS extras_by_id ON extras (id, key)",
+            ):
+                self._connection.execute(statement)
             self._pid = os.getpid()
         return self._connection
 
     def put_many(self, rows: Iterable[tuple[str, StoreRow]]) -> None:
         """Store rows by key, all in one transaction."""
+        rows = list(rows)
         db = self._db()
         with db:
             db.execute("BEGIN")
             db.executemany(
-                "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO records VALUES (?, ?)",
+                ((key, row.record) for key, row in rows),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO extras VALUES (?, ?, ?, ?)",
                 (
                     (
                         key,
                         row.article_id,
-                        row.record,
                         zlib.compress(row.search_words.encode("utf-8"), 1),
                         row.cleaning_entry,  # read for every build's report: kept as text
                     )
@@ -118,7 +128,7 @@ class ArticleStore:
         db = self._db()
         found = {}
         for key in keys:
-            row = db.execute("SELECT search FROM records WHERE key = ?", (key,)).fetchone()
+            row = db.execute("SELECT search FROM extras WHERE key = ?", (key,)).fetchone()
             if row is None:
                 raise KeyError(f"article {key} is not in the store {self.path}; build with --clean")
             found[key] = zlib.decompress(row[0]).decode("utf-8").split()
@@ -127,7 +137,7 @@ class ArticleStore:
     def cleaning_entries(self) -> Iterator[str]:
         """Every article's cleaning report entry (JSON), by article id.  The store holds
         exactly the collection's articles once ``keep_only`` has run."""
-        for (entry,) in self._db().execute("SELECT cleaning FROM records ORDER BY id, key"):
+        for (entry,) in self._db().execute("SELECT cleaning FROM extras ORDER BY id, key"):
             yield entry
 
     def keep_only(self, keys: Iterable[str]) -> int:
@@ -139,6 +149,7 @@ class ArticleStore:
             with db:
                 db.execute("BEGIN")
                 db.executemany("DELETE FROM records WHERE key = ?", stale)
+                db.executemany("DELETE FROM extras WHERE key = ?", stale)
         return len(stale)
 
     def close(self) -> None:
