@@ -680,6 +680,9 @@ class _Items:
     The TF-IDF vector, the costly part of an item, is taken from the last run's
     (``vectors``) for an article outside ``affected``: its words, counts and every
     statistic its vector reads are provably unchanged (see ``_update_tables``).
+
+    An item is let go (``release``) once clustering is done with it; only its vector
+    stays (the memo keeps it), and stories read their members as ``_Member``.
     """
 
     def __init__(
@@ -700,26 +703,79 @@ class _Items:
         self.vectors = vectors if affected is not None else {}
         self.affected = affected or set()
         self._done: dict[str, _Item] = {}
+        self._vectors: dict[str, _Packed] = {}  # of this run, the items' own arrays
 
     def __getitem__(self, article_id: str) -> _Item:
         item = self._done.get(article_id)
         if item is None:
-            text = None
-            packed = self.vectors.get(article_id)
-            if packed is not None and article_id not in self.affected:
-                text = packed  # the words keep their numbers: ``words`` only grows
-            source = self.sources[article_id]
+            source, text = self.sources[article_id], self.vector(article_id)
             item = _item(source, self.tables, self.settings, self.words, self.numbers, text)
             self._done[article_id] = item
         return item
 
+    def vector(self, article_id: str) -> _Packed:
+        """The article's TF-IDF vector: the last run's if provably the same, else computed."""
+        found = self._vectors.get(article_id)
+        if found is None:
+            if article_id not in self.affected:
+                found = self.vectors.get(article_id)  # words keep their numbers: ``words`` grows
+            if found is None:
+                source = self.sources[article_id]
+                table = self.tables.languages[source.language]
+                found = _vector(source, table, max(1, int(self.settings.text_terms)), self.numbers)
+            self._vectors[article_id] = found
+        return found
+
+    def release(self, article_ids: Iterable[str]) -> None:
+        """Clustering is done with these items: keep only their vectors."""
+        for article_id in article_ids:
+            self._done.pop(article_id, None)
+
+    def member(self, article_id: str) -> _Member:
+        """What a story reads of the article."""
+        source = self.sources[article_id]
+        topics = source.topics[: _depth(self.settings)]
+        return _Member(source, topics, self.vector(article_id), self.words)
+
     def packed(self) -> dict[str, _Packed]:
         """Every vector known now, for the next run's memo (the items' own arrays, shared)."""
         found = {i: v for i, v in self.vectors.items() if i not in self.affected}
-        for article_id, item in self._done.items():
-            if article_id not in found:
-                found[article_id] = item.text
+        found.update(self._vectors)
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    """A story's member: its item without the evidence only clustering reads."""
+
+    source: ArticleFeatures
+    topics: tuple[str, ...]  # top topics, as the item's
+    text: _Packed  # the item's TF-IDF vector
+    words: Sequence[str]
+
+    @property
+    def id(self) -> str:
+        return self.source.id
+
+    @property
+    def language(self) -> str:
+        return self.source.language
+
+    @property
+    def ordinal(self) -> int | None:
+        return self.source.ordinal
+
+    @property
+    def day(self) -> int | None:
+        return self.source.day
+
+    @property
+    def weekdays(self) -> frozenset[str]:
+        return frozenset(self.source.weekdays)
+
+    def terms(self) -> list[str]:
+        """The words of ``text``, in its order."""
+        return list(map(self.words.__getitem__, self.text[0]))
 
 
 # --- groups ------------------------------------------------------------------------------------
@@ -768,6 +824,11 @@ class _Group:
         new = [k for k in item.index_keys if k not in self.keys]
         self.keys.update(new)
         return new
+
+    def drop_profile(self) -> None:
+        """Empty the summed evidence: only for a group that shares none (see ``copy``)."""
+        for profile in (self.sums, self.mass, self.text, self.text_norm2, self.weekdays, self.keys):
+            profile.clear()
 
     def copy(self) -> _Group:
         """A fresh group with this profile (the profile's containers are only read from now)."""
@@ -850,7 +911,7 @@ def _visit_block(ordinal: int, members: Sequence[_Item]) -> list[_Group]:
     return groups
 
 
-def _topic_weights(members: Iterable[_Item]) -> dict[str, float]:
+def _topic_weights(members: Iterable[_Item | _Member]) -> dict[str, float]:
     """How strongly the members are about each topic: 1 for a main topic, 1/2 next, and so on."""
     weights: dict[str, float] = {}
     for item in members:
@@ -859,7 +920,7 @@ def _topic_weights(members: Iterable[_Item]) -> dict[str, float]:
     return weights
 
 
-def _main_topic(members: Iterable[_Item]) -> str | None:
+def _main_topic(members: Iterable[_Item | _Member]) -> str | None:
     """The topic with the most weight; ties to the smaller id."""
     weights = _topic_weights(members)
     if not weights:
@@ -884,11 +945,14 @@ def _best(
     return best
 
 
-def _cluster_loose(items: Iterable[_Item], context: _Context) -> list[_Group]:
+def _cluster_loose(article_ids: Iterable[str], items: _Items, context: _Context) -> list[_Group]:
     """Leader clustering of the remaining articles, oldest first, ties by id."""
     groups: list[_Group] = []
     index = InvertedIndex()
-    for item in sorted(items, key=lambda i: (i.day is None, i.day or 0, i.id)):
+    sources = items.sources
+    days = {i: sources[i].day for i in article_ids}
+    for article_id in sorted(days, key=lambda i: (days[i] is None, days[i] or 0, i)):
+        item = items[article_id]
         best = _best(item, groups, index, context)
         if best is None:
             groups.append(_Group(ordinal=None))
@@ -897,6 +961,7 @@ def _cluster_loose(items: Iterable[_Item], context: _Context) -> list[_Group]:
             number = best[0]
             groups[number].joins.append((item.id, best[1], best[2]))
         index.add(number, groups[number].add(item))
+        items.release((article_id,))
     return groups
 
 
@@ -1045,8 +1110,12 @@ def _cluster(
     anchored, blocks, changed = _visit_stories(free, items, previous, affected)
     loose = [f.id for f in free if f.ordinal is None]
     joins = _join_visit_stories(loose, anchored, items, context, previous, affected, changed)
-    rest = [items[i] for i in loose if joins[i][0] is None]
-    groups = anchored + _cluster_loose(rest, context)
+    rest = [i for i in loose if joins[i][0] is None]
+    items.release(i for i in loose if joins[i][0] is not None)
+    loose_groups = _cluster_loose(rest, items, context)
+    for group in loose_groups:  # stories read no profile; these groups own theirs
+        group.drop_profile()
+    groups = anchored + loose_groups
     for source in ordered:
         if source.apart:
             groups.append(_Group(ordinal=source.ordinal, ids=[source.id], apart=True))
@@ -1254,6 +1323,7 @@ def _visit_stories(
             built = [group.copy() for group in old[1]]
         else:
             built = _visit_block(ordinal, [items[i] for i in ids])
+            items.release(ids)
             changed.update((g.ordinal, g.topic) for g in built + (old[1] if old else []))
         blocks[ordinal] = (ids, [group.copy() for group in built])
         groups.extend(built)
@@ -1358,7 +1428,7 @@ def _english(names: Mapping[str, str], fallback: str) -> str:
 def _story(group: _Group, items: _Items, context: _Context, names: _Names) -> Story:
     """The finished story: ordered members, visit, topics, titles and reasons."""
     members = sorted(
-        (items[i] for i in group.ids),
+        (items.member(i) for i in group.ids),
         key=lambda m: (m.source.date is None, m.source.date or "", m.id),
     )
     counts = Counter(m.ordinal for m in members if m.ordinal is not None)
@@ -1388,13 +1458,13 @@ def _story(group: _Group, items: _Items, context: _Context, names: _Names) -> St
     )
 
 
-def _titles(members: Sequence[_Item]) -> dict[str, str]:
+def _titles(members: Sequence[_Member]) -> dict[str, str]:
     """Per language: the front matter title (extra.story_title), else the central headline."""
     titles: dict[str, str] = {}
     for member in members:
         for language, text in member.source.given_titles:
             titles.setdefault(language, text)
-    by_language: dict[str, list[_Item]] = defaultdict(list)
+    by_language: dict[str, list[_Member]] = defaultdict(list)
     for member in members:
         by_language[member.language].append(member)
     for language, group in sorted(by_language.items()):
@@ -1416,14 +1486,14 @@ def _titles(members: Sequence[_Item]) -> dict[str, str]:
     return titles
 
 
-def _negated(item: _Item) -> tuple[int, tuple[int, ...]]:
+def _negated(item: _Member) -> tuple[int, tuple[int, ...]]:
     """Sort key preferring the oldest, then the smallest id, under max()."""
     return (-(item.day or 10**7), tuple(-ord(c) for c in item.id))
 
 
 def _evidence(
     group: _Group,
-    members: Sequence[_Item],
+    members: Sequence[_Member],
     visit: int | None,
     counts: Counter[int],
     topic: str | None,
@@ -1531,7 +1601,7 @@ def _evidence(
     return found
 
 
-def _topic_terms(members: Sequence[_Item], topic: Topic | None) -> list[tuple[str, list[str]]]:
+def _topic_terms(members: Sequence[_Member], topic: Topic | None) -> list[tuple[str, list[str]]]:
     """Per language, the topic's words most used by the members (at most five)."""
     if topic is None:
         return []
@@ -1545,9 +1615,12 @@ def _topic_terms(members: Sequence[_Item], topic: Topic | None) -> list[tuple[st
     ]
 
 
-def _shared(members: Sequence[_Item], context: _Context) -> dict[str, list[tuple[str, int]]]:
+def _shared(members: Sequence[_Member], context: _Context) -> dict[str, list[tuple[str, int]]]:
     """Features held by at least two members, per family, rarest and most held first."""
-    held: Counter[str] = Counter(key for m in members for key in m.features if key[0] in "apn")
+    # The item's features in "a", "p" and "n" are its source's keys, each once.
+    held: Counter[str] = Counter(
+        key for m in members for key in dict.fromkeys(m.source.keys) if key[0] in "apn"
+    )
     result: dict[str, list[tuple[str, int]]] = defaultdict(list)
     idf = context.tables.feature_idf
     for key in sorted(held, key=lambda k: (-held[k], -idf(k), k)):
@@ -1556,9 +1629,9 @@ def _shared(members: Sequence[_Item], context: _Context) -> dict[str, list[tuple
     return result
 
 
-def _wording(members: Sequence[_Item]) -> list[tuple[str, float]]:
+def _wording(members: Sequence[_Member]) -> list[tuple[str, float]]:
     """Mean pairwise TF-IDF cosine per language with two or more members (small stories only)."""
-    by_language: dict[str, list[_Item]] = defaultdict(list)
+    by_language: dict[str, list[_Member]] = defaultdict(list)
     for member in members:
         if member.text[1]:
             by_language[member.language].append(member)
