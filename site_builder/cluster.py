@@ -151,15 +151,16 @@ class ArticleFeatures:
 
 
 def _features_from_pickle(values: tuple[object, ...], words: str | None) -> ArticleFeatures:
-    fields_ = dict(zip(_FEATURE_FIELDS, values, strict=True))
+    fields_ = list(values)
     if words is not None:
-        fields_["terms"] = tuple(map(intern, words.split(" "))) if words else ()
-    fields_["keys"] = tuple(map(intern, fields_["keys"]))  # type: ignore[arg-type]
-    fields_["topics"] = tuple(map(intern, fields_["topics"]))  # type: ignore[arg-type]
-    return ArticleFeatures(**fields_)  # type: ignore[arg-type]
+        fields_[_AT["terms"]] = tuple(map(intern, words.split(" "))) if words else ()
+    for name in ("keys", "topics"):
+        fields_[_AT[name]] = tuple(map(intern, fields_[_AT[name]]))  # type: ignore[call-overload]
+    return ArticleFeatures(*fields_)  # type: ignore[arg-type]
 
 
 _FEATURE_FIELDS = tuple(f.name for f in fields(ArticleFeatures))
+_AT = {name: number for number, name in enumerate(_FEATURE_FIELDS)}
 
 
 _TOPIC_SETS: dict[int, tuple[Sequence[Topic], str]] = {}
