@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,14 +63,15 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     """Build the whole site from the inputs in ``options``."""
     started = time.perf_counter()
     cache = BuildCache(options.cache)
-    stamp = _input_stamp(options)
+    stats: dict[str, os.stat_result] = {}
+    stamp = _input_stamp(options, stats)
     unchanged = _unchanged_since_last_build(cache, stamp, options.output)
     if unchanged is not None:
         return dataclasses.replace(
             unchanged, seconds=time.perf_counter() - started, up_to_date=True
         )
     with _article_store_root(options.cache) as store_root:
-        return _build(options, cache, store_root, stamp, started, progress)
+        return _build(options, cache, store_root, stamp, stats, started, progress)
 
 
 def _build(
@@ -77,6 +79,7 @@ def _build(
     cache: BuildCache,
     store_root: Path,
     stamp: str,
+    stats: Mapping[str, os.stat_result],
     started: float,
     progress: Progress | None,
 ) -> BuildReport:
@@ -84,7 +87,8 @@ def _build(
     clock = StageClock()
     with clock("load"):
         settings = _with_overrides(read_settings(options.content), options)
-        content = scan_content(options.seeds, options.content, known=cache.load(INPUT_FILES))
+        known = cache.load(INPUT_FILES)
+        content = scan_content(options.seeds, options.content, known=known, stats=stats)
     with clock("clean+analyse"):
         analysis, shared = _analysis_data(content, settings, options)
         store = ArticleStore(store_root, generation=shared)
@@ -214,12 +218,13 @@ def _render(
     return rendered
 
 
-def _input_stamp(options: BuildOptions) -> str:
-    """Everything a build reads, cheaply: code, options, and every input file's stat."""
+def _input_stamp(options: BuildOptions, stats: dict[str, os.stat_result]) -> str:
+    """Everything a build reads, cheaply: code, options, and every input file's stat
+    (collected into ``stats`` for the build that follows)."""
     return fingerprint(
         code_version(),
         dataclasses.replace(options, output=options.output.resolve()),
-        tree_stamp([options.seeds, options.content, *options.templates]),
+        tree_stamp([options.seeds, options.content, *options.templates], stats),
     )
 
 

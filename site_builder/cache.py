@@ -51,6 +51,13 @@ def fingerprint(*parts: Any) -> str:
     return digest.hexdigest()
 
 
+def short_key(*parts: Any) -> str:
+    """A short stable hash of values with a deterministic repr: a version tag to compare
+    between builds (article cards, page keys), not a cache file name."""
+    text = repr(parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=12).hexdigest()
+
+
 def files_fingerprint(folders: Iterable[Path]) -> str:
     """A hash of every file's path and contents under ``folders`` (templates, assets)."""
     digest = hashlib.sha256()
@@ -146,11 +153,13 @@ class BuildCache:
             raise
 
 
-def tree_stamp(folders: Iterable[Path]) -> str:
+def tree_stamp(folders: Iterable[Path], stats: dict[str, os.stat_result] | None = None) -> str:
     """A cheap hash of every file's path, size and modification time under ``folders``.
 
     Used to skip a build whose inputs have not changed at all: reading stats
     of ten thousand files takes milliseconds, reading their contents does not.
+    ``stats``, if given, receives each file's stat by path, so that the build
+    that follows need not walk and stat the same files again.
     """
     digest = hashlib.sha256()
     for folder in folders:
@@ -160,6 +169,13 @@ def tree_stamp(folders: Iterable[Path]) -> str:
         for directory, subdirs, files in sorted(os.walk(folder)):
             subdirs.sort()
             for name in sorted(files):
-                stat = os.stat(os.path.join(directory, name))
-                digest.update(f"{directory}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+                path = os.path.join(directory, name)
+                try:
+                    stat = os.stat(path)
+                except OSError:  # a dangling link: the build reports it
+                    digest.update(f"{path}\0missing\n".encode())
+                    continue
+                if stats is not None:
+                    stats[path] = stat
+                digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()

@@ -143,20 +143,24 @@ def scan_content(
     content_dir: Path,
     known: Mapping[str, FileRecord] | None = None,
     raws: dict[str, RawArticle] | None = None,
+    stats: Mapping[str, os.stat_result] | None = None,
 ) -> ContentIndex:
     """Find every input; read only the article files not in ``known`` with the same stat.
 
     Ten thousand unchanged files cost ten thousand stat calls, not ten
-    thousand reads and front-matter parses.  ``raws``, if given, receives
-    every article read, by path.
+    thousand reads and front-matter parses; with ``stats`` (every file under
+    both folders, by path, as ``cache.tree_stamp`` collects them), not even
+    those.  ``raws``, if given, receives every article read, by path.
     """
     known = known or {}
     files: dict[str, FileRecord] = {}
     read = 0
-    paths = _input_files(seeds_dir, (".txt", ".html", ".htm")) + _input_files(content_dir, (".md",))
+    paths = _input_files(seeds_dir, (".txt", ".html", ".htm"), stats) + _input_files(
+        content_dir, (".md",), stats
+    )
     for path in paths:
         try:
-            stat = os.stat(path)
+            stat = stats[path] if stats is not None and path in stats else os.stat(path)
         except OSError as exc:  # a dangling link, or a file deleted meanwhile
             files[path] = FileRecord(0, 0, None, problem=Problem(path, None, str(exc)))
             continue
@@ -246,11 +250,17 @@ def file_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
-def _input_files(folder: Path, suffixes: tuple[str, ...]) -> list[str]:
-    """Paths of the files under ``folder`` with one of ``suffixes``, sorted: one walk, and
-    strings rather than Path objects, which cost more than the stat of an unchanged file."""
+def _input_files(
+    folder: Path, suffixes: tuple[str, ...], listed: Mapping[str, object] | None = None
+) -> list[str]:
+    """Paths of the files under ``folder`` with one of ``suffixes``, sorted: one walk (none
+    when the files are ``listed`` already), and strings rather than Path objects, which
+    cost more than the stat of an unchanged file."""
     if not folder.is_dir():
         return []
+    if listed is not None:
+        inside = os.path.join(str(folder), "")
+        return sorted(p for p in listed if p.startswith(inside) and p.endswith(suffixes))
     found = [
         os.path.join(directory, name)
         for directory, _, names in os.walk(folder)

@@ -14,18 +14,14 @@ tests compare an edited build with a full one, page by page).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
 from . import views
+from .cache import short_key
 from .library import Library
 
 Key = tuple[Any, ...]
-
-
-def _digest(*parts: Any) -> str:
-    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 class PageKeys:
@@ -42,7 +38,7 @@ class PageKeys:
         if key is None:
             story = self.library.stories[story_id]
             members = [self.library.articles[a] for a in story.article_ids]
-            key = _digest(story, [(m.card_key, m.actors) for m in members])
+            key = short_key(story, [(m.card_key, m.actors) for m in members])
             self._cards[story_id] = key
         return key
 
@@ -59,7 +55,7 @@ class PageKeys:
     def story(self, story_id: str) -> Key:
         members = self.library.stories[story_id].article_ids
         quotes = tuple(self.library.articles[a].quotes_key for a in members)
-        return ("story", self.story_card(story_id), _digest(quotes))
+        return ("story", self.story_card(story_id), short_key(quotes))
 
     def article(self, article_id: str) -> Key:
         """The article's own record, and what its page shows of its story."""
@@ -81,7 +77,7 @@ class PageKeys:
                 for code, members in library.story_languages[story_id].items()
                 if code != language
             )
-            shared = (story.id, _digest(story.titles, story.visit, others))
+            shared = (story.id, short_key(story.titles, story.visit, others))
             self._for_articles[(story_id, language)] = shared
         return ("article", library.article_keys[article_id], *shared)
 
@@ -108,7 +104,7 @@ class PageKeys:
             actor_id,
             *self._page(stories, number),
             len(article_ids),
-            _digest(library.actors_together.get(actor_id, ())[:8]),
+            short_key(library.actors_together.get(actor_id, ())[:8]),
             tuple(shown),
             quotes,
         )

@@ -320,7 +320,7 @@ def render_site(
     _specs = []
     made = [specs[i].path for i in todo]
     written = [spec.path for spec in specs]
-    env = make_environment(template_dirs)
+    env = _environment(tuple(template_dirs))
     if library.settings.base_url:
         html_pages = [p for p in written if p.endswith(".html") and p != urls.NOT_FOUND]
         context = views.sitemap_context(library, html_pages)

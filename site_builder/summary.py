@@ -10,13 +10,13 @@ not hold a hundred thousand texts.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, fields
 from pathlib import Path
 from sys import intern
 
 from .analyse import ActorMention, AnalysedArticle, Quote, UnknownName, Visit
+from .cache import short_key
 from .search import words_of
 from .urls import article_path
 
@@ -93,17 +93,13 @@ def summarise(article: AnalysedArticle) -> ArticleSummary:
         visit=article.visit,
         topics=article.topics,
         quotes=article.quotes,
-        quotes_key=_key(article.quotes),
+        quotes_key=short_key(article.quotes),
         lead=lead,
         removal_rules=tuple(r.rule for r in clean.removals),
         flags=clean.flags,
         unknown_names=article.unknown_names,
-        card_key=_key(card),
+        card_key=short_key(card),
     )
-
-
-def _key(value: object) -> str:
-    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def search_words(article: AnalysedArticle) -> str:
