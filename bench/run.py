@@ -8,7 +8,9 @@ middle of one article and rebuild, then append a sentence to another and
 rebuild.  Reports wall time (of the whole command, interpreter start
 included), articles per second, peak memory (resident, of the build process
 and of its largest worker) and time per stage.  Each build runs in a fresh
-process, as a user's would.
+process, as a user's ``build.py build`` would.  Then the same two kinds of
+edit again, rebuilt by one long-running process as ``build.py serve`` makes
+them: the time until the site is up to date.
 """
 
 from __future__ import annotations
@@ -44,6 +46,54 @@ print(json.dumps({{"seconds": time.perf_counter() - started, "articles": report.
 """
 
 
+RESIDENT = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, {project!r})
+sys.path.insert(0, {bench!r})
+from run import append_sentence, fix_one_word
+from site_builder.build import BuildOptions, BuildSession, build_site
+root = Path({root!r})
+options = BuildOptions(root / "seeds", root / "content", (Path({templates!r}),),
+                       root / "_site", root / "cache", jobs={jobs})
+session = BuildSession()
+started = time.perf_counter()
+build_site(options, session=session)
+session.save_cache()
+results = {{"start_seconds": time.perf_counter() - started}}
+articles = sorted((root / "seeds").glob("*.txt"))
+for name, edit, path in (("one_edit", fix_one_word, articles[len(articles) // 4]),
+                         ("one_append", append_sentence, articles[len(articles) // 5])):
+    edit(path)
+    started = time.perf_counter()
+    report = build_site(options, session=session)
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    session.save_cache()
+    results[name] = {{"wall_seconds": seconds, "save_seconds": time.perf_counter() - started,
+                     "pages": report.pages, "reused_pages": report.reused_pages,
+                     "stages": report.stage_seconds}}
+print(json.dumps(results))
+"""
+
+
+def build_resident(root: Path, jobs: int) -> dict:
+    """Edits rebuilt by one long-running process, as ``build.py serve`` makes them: the
+    time from the edit's build starting to the site being up to date (the cache is
+    written after that, while the browser reloads; its time is reported apart)."""
+    code = RESIDENT.format(
+        project=str(PROJECT),
+        bench=str(HERE),
+        root=str(root),
+        templates=str(PROJECT / "templates"),
+        jobs=jobs,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def build_once(root: Path, jobs: int) -> dict:
     code = BUILD_ONE.format(
         project=str(PROJECT), root=str(root), templates=str(PROJECT / "templates"), jobs=jobs
@@ -68,11 +118,9 @@ def bench_size(size: int, jobs: int, workdir: Path) -> dict:
     articles = sorted((root / "seeds").glob("*.txt"))
     fix_one_word(articles[size // 2])
     one_edit = build_once(root, jobs)
-    appended = articles[size // 3]
-    appended.write_text(
-        appended.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8"
-    )
+    append_sentence(articles[size // 3])
     one_append = build_once(root, jobs)
+    resident = build_resident(root, jobs)
     shutil.rmtree(root)
     return {
         "articles": size,
@@ -80,6 +128,7 @@ def bench_size(size: int, jobs: int, workdir: Path) -> dict:
         "no_change": unchanged,
         "one_edit": one_edit,
         "one_append": one_append,
+        "serve": resident,
     }
 
 
@@ -93,8 +142,12 @@ def fix_one_word(path: Path) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def append_sentence(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+
+
 def show(result: dict) -> None:
-    full = result["full"]
+    full, serve = result["full"], result["serve"]
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in full["stages"].items())
     print(
         f"{result['articles']:>7} articles: full {full['wall_seconds']:.2f}s "
@@ -104,7 +157,10 @@ def show(result: dict) -> None:
         f"one word {result['one_edit']['wall_seconds']:.2f}s "
         f"({_made(result['one_edit'])} files made); "
         f"one sentence appended {result['one_append']['wall_seconds']:.2f}s "
-        f"({_made(result['one_append'])} files made)"
+        f"({_made(result['one_append'])} files made); "
+        f"while serving: one word {serve['one_edit']['wall_seconds']:.2f}s, "
+        f"one sentence {serve['one_append']['wall_seconds']:.2f}s "
+        f"(then the cache written in {serve['one_edit']['save_seconds']:.2f}s)"
     )
 
 

@@ -10,8 +10,9 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .analyse import AnalysisData, aggregate_unknown_names, prepare_analysis
 from .cache import (
@@ -29,7 +30,7 @@ from .load import ContentIndex, scan_content
 from .output import apply_changes, staged_output
 from .problems import Problem
 from .process import Progress, process_articles
-from .render import Manifest, RenderResult, render_site
+from .render import Manifest, RenderMemo, RenderResult, render_site
 from .report import BuildReport
 from .settings import Settings, read_settings
 from .store import ArticleStore
@@ -59,19 +60,59 @@ class StrictBuildError(Exception):
         super().__init__(f"{len(problems)} input errors")
 
 
-def build_site(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
+@dataclass
+class BuildSession:
+    """What a long-running process (``serve``) keeps from one build to the next.
+
+    The cache's entries, each valid while its file on disk is unchanged, and the
+    render memo (see render.py): the next build is the same build a new process
+    would make, minus reading back what this process wrote or read last time.
+    Its saves to the cache wait until ``save_cache`` (or the next build), so
+    that the site is up to date, and the browser reloaded, before the cache is
+    written.  Measured at 10,000 articles, this makes a one-word edit three
+    times faster than in a new process (bench/run.py).
+    """
+
+    cache_entries: dict[str, Any] = field(default_factory=dict)
+    unsaved: list[tuple[str, Any]] = field(default_factory=list)
+    cache_folder: Path | None = None
+    render_memo: RenderMemo = field(default_factory=RenderMemo)
+    built: bool = False  # a build went through every stage in this session
+
+    def cache(self, folder: Path | None) -> BuildCache:
+        self.save_cache()
+        if folder != self.cache_folder:
+            self.cache_entries.clear()
+            self.cache_folder = folder
+        return BuildCache(folder, self.cache_entries, self.unsaved)
+
+    def save_cache(self) -> None:
+        """Write what the last build saved to the cache."""
+        BuildCache(self.cache_folder, self.cache_entries, self.unsaved).write_deferred()
+
+
+def build_site(
+    options: BuildOptions, progress: Progress | None = None, session: BuildSession | None = None
+) -> BuildReport:
     """Build the whole site from the inputs in ``options``."""
     started = time.perf_counter()
-    cache = BuildCache(options.cache)
+    cache = BuildCache(options.cache) if session is None else session.cache(options.cache)
     stats: dict[str, os.stat_result] = {}
     stamp = _input_stamp(options, stats)
-    unchanged = _unchanged_since_last_build(cache, stamp, options.output)
+    # A session's first build goes through every stage, even with nothing to do, so that
+    # the session holds the collection when the first edit comes.
+    cold = session is not None and not session.built
+    unchanged = None if cold else _unchanged_since_last_build(cache, stamp, options.output)
     if unchanged is not None:
         return dataclasses.replace(
             unchanged, seconds=time.perf_counter() - started, up_to_date=True
         )
+    memo = session.render_memo if session is not None else None
     with _article_store_root(options.cache) as store_root:
-        return _build(options, cache, store_root, stamp, stats, started, progress)
+        report = _build(options, cache, store_root, stamp, stats, started, progress, memo)
+    if session is not None:
+        session.built = True
+    return report
 
 
 def _build(
@@ -82,6 +123,7 @@ def _build(
     stats: Mapping[str, os.stat_result],
     started: float,
     progress: Progress | None,
+    memo: RenderMemo | None,
 ) -> BuildReport:
     """The stages, in order; every stage reuses what the cache holds for unchanged input."""
     clock = StageClock()
@@ -123,7 +165,7 @@ def _build(
                 settings, summaries, stories, content.actors, content.topics, keys
             )
             global_key = _global_key(options, settings, content)
-            rendered = _render(library, store, global_key, options, cache)
+            rendered = _render(library, store, global_key, options, cache, memo)
         if content.read or content.forgotten:  # else the table on disk is this one
             cache.save(INPUT_FILES, content.files)
         store.discard_other_generations()
@@ -182,7 +224,12 @@ def _global_key(options: BuildOptions, settings: Settings, content: ContentIndex
 
 
 def _render(
-    library: Library, store: ArticleStore, global_key: str, options: BuildOptions, cache: BuildCache
+    library: Library,
+    store: ArticleStore,
+    global_key: str,
+    options: BuildOptions,
+    cache: BuildCache,
+    memo: RenderMemo | None,
 ) -> RenderResult:
     """Update the site in place when the last build's manifest still describes it, else
     render it all into a staging folder and swap that in.  Either way, a failure leaves
@@ -202,7 +249,7 @@ def _render(
         ) as folder:
             changes = Path(folder)
             rendered = render_site(
-                library, store, options.templates, changes, global_key, previous, options.jobs
+                library, store, options.templates, changes, global_key, previous, options.jobs, memo
             )
             cache.forget(manifest_name)  # while files move, the manifest is not to be trusted
             stale = [p for p in previous.files if p not in rendered.manifest.files]
@@ -210,7 +257,7 @@ def _render(
     else:
         with staged_output(options.output) as staging:
             rendered = render_site(
-                library, store, options.templates, staging, global_key, None, options.jobs
+                library, store, options.templates, staging, global_key, None, options.jobs, memo
             )
     cache.save(
         manifest_name, {"manifest": rendered.manifest, "output": _output_stamp(options.output)}

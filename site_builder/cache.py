@@ -117,11 +117,29 @@ def _constructor_fields(cls: type) -> tuple[str, ...] | None:
     return tuple(f.name for f in fields)
 
 
-class BuildCache:
-    """A folder of pickled values by key; a missing or broken entry is simply a miss."""
+FileIdentity = tuple[int, int, int]  # inode, size, modification time
 
-    def __init__(self, folder: Path | None) -> None:
+
+class BuildCache:
+    """A folder of pickled values by key; a missing or broken entry is simply a miss.
+
+    With ``resident`` (a mapping a long-running process keeps between builds),
+    a value loaded or saved once is handed out again from memory for as long
+    as its file is the one that value was read from or written to: unpickling
+    a large collection's summaries and features costs more than a small
+    rebuild.  Values handed out are shared, so the build treats them as
+    read-only, as it must anyway for values it saves.
+    """
+
+    def __init__(
+        self,
+        folder: Path | None,
+        resident: dict[str, tuple[FileIdentity, Any]] | None = None,
+        deferred: list[tuple[str, Any]] | None = None,
+    ) -> None:
         self.folder = folder
+        self.resident = resident
+        self.deferred = deferred  # given: saves wait there for write_deferred()
         self.hits = 0
         self.misses = 0
 
@@ -130,11 +148,21 @@ class BuildCache:
             return None
         try:
             with open(self.folder / name, "rb") as handle, paused_gc():
-                return pickle.load(handle)
+                if self.resident is not None:
+                    identity = _identity(os.fstat(handle.fileno()))
+                    kept = self.resident.get(name)
+                    if kept is not None and kept[0] == identity:
+                        return kept[1]
+                value = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             return None
+        if self.resident is not None:
+            self.resident[name] = (identity, value)
+        return value
 
     def forget(self, name: str) -> None:
+        if self.resident is not None:
+            self.resident.pop(name, None)
         if self.folder is not None:
             (self.folder / name).unlink(missing_ok=True)
 
@@ -142,15 +170,35 @@ class BuildCache:
         """Write atomically, so an interrupted build never leaves a half-written entry."""
         if self.folder is None:
             return
+        if self.deferred is not None:
+            self.deferred.append((name, value))
+            return
+        self._write(name, value)
+
+    def write_deferred(self) -> None:
+        """Write the saves that waited, in the order they were made.  Until then the cache
+        on disk is the last build's, or older: a build that reads it only redoes work."""
+        while self.deferred:
+            self._write(*self.deferred.pop(0))
+
+    def _write(self, name: str, value: Any) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
         try:
             with os.fdopen(handle, "wb") as out:
                 dump(value, out)
+                out.flush()
+                identity = _identity(os.fstat(out.fileno()))
             os.replace(temporary, self.folder / name)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+        if self.resident is not None:
+            self.resident[name] = (identity, value)
+
+
+def _identity(stat: os.stat_result) -> FileIdentity:
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def tree_stamp(folders: Iterable[Path], stats: dict[str, os.stat_result] | None = None) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .build import BuildOptions, StrictBuildError, build_site
+from .build import BuildOptions, BuildSession, StrictBuildError, build_site
 from .problems import InputError
 from .render import RenderError
 from .report import BuildReport
@@ -198,10 +198,12 @@ def _progress(quiet: bool) -> Any:
     return wrap
 
 
-def build_once(args: argparse.Namespace, options: BuildOptions) -> BuildReport | None:
+def build_once(
+    args: argparse.Namespace, options: BuildOptions, session: BuildSession | None = None
+) -> BuildReport | None:
     """One build; prints the report or the error; None when no site could be built."""
     try:
-        report = build_site(options, progress=_progress(args.quiet))
+        report = build_site(options, progress=_progress(args.quiet), session=session)
     except SettingsError as exc:
         print(f"error: {exc.path}:", file=sys.stderr)
         for message in exc.messages:
@@ -237,8 +239,10 @@ def run_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
     options = build_options(args)
-    if build_once(args, options) is None and not args.output.exists():
+    session = BuildSession()  # rebuilds reuse what the last build loaded and saved
+    if build_once(args, options, session) is None and not args.output.exists():
         return EXIT_ERRORS
+    session.save_cache()
     if args.bind not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"warning: serving on {args.bind}: other machines can reach this site", file=sys.stderr
@@ -248,7 +252,8 @@ def run_serve(args: argparse.Namespace) -> int:
         args.output,
         args.bind,
         args.port,
-        rebuild=lambda: build_once(args, options) is not None,
+        rebuild=lambda: build_once(args, options, session) is not None,
+        after_rebuild=session.save_cache,
         watched=watched,
     )
     return EXIT_OK

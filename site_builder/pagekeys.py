@@ -38,7 +38,9 @@ class PageKeys:
         if key is None:
             story = self.library.stories[story_id]
             members = [self.library.articles[a] for a in story.article_ids]
-            key = short_key(story, [(m.card_key, m.actors) for m in members])
+            # The mentions as plain tuples: a dataclass repr is slow, and this runs per member.
+            mentions = [(m.card_key, [(a.actor_id, a.count) for a in m.actors]) for m in members]
+            key = short_key(story, mentions)
             self._cards[story_id] = key
         return key
 

@@ -13,10 +13,11 @@ import json
 import multiprocessing
 import os
 import shutil
+import typing
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,9 @@ def _url_filter(context: jinja2.runtime.Context, target: str) -> str:
     return urls.relative_url(context["page"].path, target)
 
 
-def page_specs(library: Library, store: ArticleStore, keys: PageKeys) -> Iterator[PageSpec]:
+def page_specs(
+    library: Library, store: ArticleStore, keys: PageKeys, memo: RenderMemo | None = None
+) -> Iterator[PageSpec]:
     """Every page, feed and data file of the site, each with its key and maker."""
     yield from _paged(
         urls.DIGEST,
@@ -153,8 +156,21 @@ def page_specs(library: Library, store: ArticleStore, keys: PageKeys) -> Iterato
     yield from feed_specs(library, keys)
     yield from search_specs(library, store)
     # Made from the whole collection, on every build: cheap enough, and always current.
-    yield PageSpec(urls.DIGEST_JSON, None, lambda env: digest_json(library))
-    yield PageSpec(urls.CLEANING_REPORT, None, lambda env: cleaning_report_json(library, store))
+    yield PageSpec(urls.DIGEST_JSON, None, lambda env: digest_json(library, memo))
+    yield PageSpec(
+        urls.CLEANING_REPORT, None, lambda env: cleaning_report_json(library, store, memo)
+    )
+
+
+@dataclass
+class RenderMemo:
+    """What a long-running process (``serve``) keeps between builds to remake the files
+    drawn from the whole collection quickly: each article's entry in digest.json and in
+    the cleaning report, as JSON text, by what the entry is made from.  Each build keeps
+    only the entries it used."""
+
+    digest_entries: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    cleaning_entries: dict[str, str] = field(default_factory=dict)
 
 
 def _paged(
@@ -271,7 +287,7 @@ ASSET = ("asset",)  # the manifest's key of a file copied from the templates' as
 PARALLEL_PAGES_FROM = 1000  # fewer files than this are made faster in one process
 PAGE_CHUNK = 100  # files per task sent to a worker
 _specs: list[PageSpec] = []  # inherited by forked workers
-_template_dirs: tuple[Path, ...] = ()
+_templates: tuple[tuple[Path, ...], str] = ((), "")  # folders, and the build's global key
 _target: Path | None = None
 
 
@@ -283,6 +299,7 @@ def render_site(
     global_key: str,
     previous: Manifest | None = None,
     jobs: int = 1,
+    memo: RenderMemo | None = None,
 ) -> RenderResult:
     """Make every file of the site whose key changed since ``previous``, into ``target``.
 
@@ -292,11 +309,10 @@ def render_site(
     the site.  With ``jobs`` other than 1, files are made by worker
     processes; every file is a function of its spec, so the result is the same.
     """
-    global _specs, _template_dirs, _target
+    global _specs, _templates, _target
     views.forget_cached_views()  # cached cards of an earlier build hold its library
-    _environment.cache_clear()  # templates may have changed since the last build
     keys = PageKeys(library)
-    specs = list(page_specs(library, store, keys))
+    specs = list(page_specs(library, store, keys, memo))
     current = {spec.path: spec.key() if spec.key is not None else None for spec in specs}
     before: Mapping[str, Key | None] = (
         previous.files if previous is not None and previous.global_key == global_key else {}
@@ -306,7 +322,12 @@ def render_site(
         for index, spec in enumerate(specs)
         if current[spec.path] is None or before.get(spec.path) != current[spec.path]
     ]
-    _specs, _template_dirs, _target = specs, tuple(template_dirs), target
+    _specs, _templates, _target = specs, (tuple(template_dirs), global_key), target
+    if memo is not None:  # files made from the whole collection fill the memo: not on workers
+        here = [i for i in todo if specs[i].key is None]
+        todo = [i for i in todo if specs[i].key is not None]
+    else:
+        here = []
     workers = jobs or os.cpu_count() or 1
     if workers > 1 and (jobs > 1 or len(todo) >= PARALLEL_PAGES_FROM) and _can_fork():
         chunks = [todo[i : i + PAGE_CHUNK] for i in range(0, len(todo), PAGE_CHUNK)]
@@ -317,10 +338,11 @@ def render_site(
                 pass
     else:
         _make_files(todo)
+    _make_files(here)
     _specs = []
-    made = [specs[i].path for i in todo]
+    made = [specs[i].path for i in sorted(todo + here)]
     written = [spec.path for spec in specs]
-    env = _environment(tuple(template_dirs))
+    env = _environment(*_templates)
     if library.settings.base_url:
         html_pages = [p for p in written if p.endswith(".html") and p != urls.NOT_FOUND]
         context = views.sitemap_context(library, html_pages)
@@ -344,17 +366,17 @@ def _can_fork() -> bool:
 
 
 @functools.lru_cache(maxsize=4)
-def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
-    """One environment per process and template folders: templates compile once, not per
-    chunk of pages.  (A build's template changes are seen: its workers are new processes,
-    and a serial build clears this cache first.)"""
+def _environment(template_dirs: tuple[Path, ...], global_key: str) -> jinja2.Environment:
+    """One environment per process, template folders and global key: templates compile
+    once, not per chunk of pages, nor per rebuild of a long-running ``serve``.  The global
+    key covers the templates' files, so an edited template gets a new environment."""
     return make_environment(template_dirs)
 
 
 def _make_files(indices: Sequence[int]) -> None:
     """Make the files ``indices`` of the spec list (in a worker, or in the build process)."""
     assert _target is not None
-    env = _environment(_template_dirs)
+    env = _environment(*_templates)
     for index in indices:
         spec = _specs[index]
         _write(_target / spec.path, spec.make(env))
@@ -385,29 +407,23 @@ def copy_assets(template_dirs: Sequence[Path], output: Path) -> list[str]:
     return sorted(copied)
 
 
-def digest_json(library: Library) -> Iterator[str]:
+def digest_json(library: Library, memo: RenderMemo | None = None) -> Iterator[str]:
     """The digest as data for other tools; its format is documented in the README."""
     head = {
         "format": "digest-builder/1",
         "title": dict(sorted(library.settings.title.items())),
         "languages": list(library.languages),
     }
-    articles = (
-        {
-            "id": article.id,
-            "language": article.language,
-            "title": article.title,
-            "url": urls.article_path(article.id),
-            "source": article.source,
-            "date": article.date,
-            "author": article.author,
-            "actors": list(article.actor_ids),
-            "actor_mentions": {m.actor_id: m.count for m in article.actors},
-            "visit": article.visit.ordinal if article.visit else None,
-            "story": library.story_of[article.id],
-        }
-        for article in (library.articles[a] for a in library.article_order())
-    )
+    order = library.article_order()
+    articles: Iterable[str]
+    if memo is None:
+        articles = (_digest_entry(library, a, library.story_of[a]) for a in order)
+    else:
+        articles = _memoised(
+            ((a, library.article_keys[a], library.story_of[a]) for a in order),
+            lambda entry: _digest_entry(library, entry[0], entry[2]),
+            memo.digest_entries,
+        )
     stories = (
         {
             "id": story.id,
@@ -429,6 +445,44 @@ def digest_json(library: Library) -> Iterator[str]:
         for actor in (library.actors[a] for a in sorted(library.actors))
     )
     return _json_lines(head, {"articles": articles, "stories": stories, "actors": actors})
+
+
+def _digest_entry(library: Library, article_id: str, story_id: str) -> str:
+    """An article's entry in digest.json: a function of its summary (named by its cache
+    key) and its story."""
+    article = library.articles[article_id]
+    entry = {
+        "id": article.id,
+        "language": article.language,
+        "title": article.title,
+        "url": urls.article_path(article.id),
+        "source": article.source,
+        "date": article.date,
+        "author": article.author,
+        "actors": list(article.actor_ids),
+        "actor_mentions": {m.actor_id: m.count for m in article.actors},
+        "visit": article.visit.ordinal if article.visit else None,
+        "story": story_id,
+    }
+    return json.dumps(entry, ensure_ascii=False)
+
+
+Entry = typing.TypeVar("Entry", bound=Hashable)
+
+
+def _memoised(
+    keys: Iterable[Entry], make: Callable[[Entry], str], memo: dict[Entry, str]
+) -> Iterator[str]:
+    """``make(key)`` for every key, reusing the texts in ``memo``; afterwards ``memo``
+    holds exactly this run's texts."""
+    previous = dict(memo)
+    memo.clear()
+    for key in keys:
+        text = previous.get(key)
+        if text is None:
+            text = make(key)
+        memo[key] = text
+        yield text
 
 
 def _json_lines(head: Mapping[str, Any], lists: Mapping[str, Iterable[Any]]) -> Iterator[str]:
@@ -453,7 +507,9 @@ def _json_lines(head: Mapping[str, Any], lists: Mapping[str, Iterable[Any]]) -> 
     yield "\n}\n"
 
 
-def cleaning_report_json(library: Library, store: ArticleStore) -> Iterator[str]:
+def cleaning_report_json(
+    library: Library, store: ArticleStore, memo: RenderMemo | None = None
+) -> Iterator[str]:
     """What the cleaner removed from every article, and why, for editors to check.
 
     Each article's entry was made with its article and waits in the store:
@@ -465,7 +521,11 @@ def cleaning_report_json(library: Library, store: ArticleStore) -> Iterator[str]
         "removals_per_rule": dict(sorted(rules.items())),
         "flagged_articles": sum(1 for a in library.articles.values() if a.flags),
     }
-    return _json_lines(head, {"articles": store.cleaning_entries()})
+    if memo is None:
+        return _json_lines(head, {"articles": store.cleaning_entries()})
+    keys = [library.article_keys[a] for a in sorted(library.articles)]
+    entries = _memoised(keys, store.cleaning_entry, memo.cleaning_entries)
+    return _json_lines(head, {"articles": entries})
 
 
 def _write(path: Path, text: str | Iterable[str]) -> None:

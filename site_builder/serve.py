@@ -103,13 +103,16 @@ def serve(
     rebuild: Callable[[], bool],
     watched: list[Path],
     announce: Callable[[str], None] = print,
+    after_rebuild: Callable[[], None] = lambda: None,
 ) -> None:
-    """Serve ``root`` until interrupted; rebuild and reload on every change in ``watched``."""
+    """Serve ``root`` until interrupted; rebuild and reload on every change in ``watched``
+    (``after_rebuild`` runs once the open pages were told to reload)."""
     state = SiteState()
 
     def changed() -> None:
         if rebuild():
             state.bump()
+        after_rebuild()
 
     watch(watched, changed)
     handler = functools.partial(make_handler(root, state))

@@ -140,6 +140,13 @@ class ArticleStore:
         for (entry,) in self._db().execute("SELECT cleaning FROM extras ORDER BY id, key"):
             yield entry
 
+    def cleaning_entry(self, key: str) -> str:
+        """One article's cleaning report entry (JSON)."""
+        row = self._db().execute("SELECT cleaning FROM extras WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(f"article {key} is not in the store {self.path}; build with --clean")
+        return str(row[0])
+
     def keep_only(self, keys: Iterable[str]) -> int:
         """Delete the records of articles no longer in the collection; return how many."""
         db = self._db()

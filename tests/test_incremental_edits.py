@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from site_builder.build import BuildOptions, build_site
+from site_builder.build import BuildOptions, BuildSession, build_site
 
 from .conftest import CONTENT, SEEDS, TEMPLATES
 
@@ -109,15 +109,21 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
 ]
 
 
+@pytest.mark.parametrize("resident", [False, True], ids=["new-process", "resident"])
 def test_a_series_of_edits_built_incrementally_equals_full_builds(
-    collection: Path, tmp_path: Path
+    collection: Path, tmp_path: Path, resident: bool
 ) -> None:
+    """``resident``: every build in one session, as ``serve`` makes them; its cache is
+    written after every other build only, so both ways of starting a build are seen."""
     site, cache = tmp_path / "site", tmp_path / "cache"
     options = BuildOptions(collection / "seeds", collection / "content", (TEMPLATES,), site, cache)
-    build_site(options)
+    session = BuildSession() if resident else None
+    build_site(options, session=session)
     for step, (name, edit) in enumerate(EDITS):
         edit(collection)
-        report = build_site(options)
+        report = build_site(options, session=session)
+        if session is not None and step % 2:
+            session.save_cache()
         full = tmp_path / f"full-{step}"
         build_site(BuildOptions(collection / "seeds", collection / "content", (TEMPLATES,), full))
         mine, theirs = _files(site), _files(full)
@@ -164,3 +170,43 @@ def test_a_failed_incremental_build_leaves_the_site_and_the_next_build_repairs(
     full = tmp_path / "full"
     build_site(BuildOptions(collection / "seeds", collection / "content", (templates,), full))
     assert _files(site) == _files(full)
+
+
+def test_a_resident_session_sees_what_another_build_wrote(collection: Path, tmp_path: Path) -> None:
+    """A build from another process between two of the session's: the session's values
+    from memory are stale, the cache files on disk are not."""
+    options = BuildOptions(
+        collection / "seeds", collection / "content", (TEMPLATES,), tmp_path / "s", tmp_path / "c"
+    )
+    session = BuildSession()
+    build_site(options, session=session)
+    session.save_cache()
+    _edit_one_word(collection)
+    build_site(options)  # as another process would: no session
+    _seed(collection, 4).write_text("A new headline\n" + "Body text. " * 40, encoding="utf-8")
+    again = build_site(options, session=session)
+    assert again.cached_articles == again.articles - 1
+    full = tmp_path / "full"
+    build_site(BuildOptions(collection / "seeds", collection / "content", (TEMPLATES,), full))
+    assert _files(tmp_path / "s") == _files(full)
+
+
+def test_a_resident_session_picks_up_an_edited_template(collection: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    site = tmp_path / "site"
+    options = BuildOptions(
+        collection / "seeds", collection / "content", (templates,), site, tmp_path / "c"
+    )
+    session = BuildSession()
+    build_site(options, session=session)
+    story = templates / "story.html"
+    story.write_text(
+        story.read_text(encoding="utf-8").replace(
+            "{% block content %}", "{% block content %}<p>edited template</p>"
+        ),
+        encoding="utf-8",
+    )
+    build_site(options, session=session)
+    pages = sorted((site / "stories").glob("*.html"))
+    assert pages and all("edited template" in p.read_text(encoding="utf-8") for p in pages)
