@@ -42,7 +42,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date as Date
-from functools import cache
+from functools import cache, partial
 from itertools import accumulate, compress, product, repeat
 from operator import add, mul, truediv
 from pathlib import Path
@@ -1007,9 +1007,14 @@ def _place_pinned(pinned: Sequence[ArticleFeatures], groups: list[_Group]) -> No
 
 
 _Target = tuple[int | None, str | None]  # a visit story by (ordinal, topic)
-# (story joined or None, score, parts, lookup keys, candidate stories)
+# (story joined or None, score, parts, lookup keys, candidate stories, each one's score)
 _Decision = tuple[
-    _Target | None, float, dict[str, float], tuple[tuple[str, float], ...], tuple[_Target, ...]
+    _Target | None,
+    float,
+    dict[str, float],
+    tuple[tuple[str, float], ...],
+    tuple[_Target, ...],
+    tuple[float | None, ...],
 ]
 
 
@@ -1024,7 +1029,7 @@ class ClusterMemo:
       (as ids into ``words``), to update ``tables`` when an article changes;
     * ``blocks``: per visit ordinal, its members and the visit stories built from them;
     * ``joins``: per article stating no ordinal, the visit story it joined (or none),
-      and its lookup keys;
+      its lookup keys, and its score with each candidate story;
     * ``stories``: per story id, the story and the inputs it was built from;
     * ``vectors``: per article, its TF-IDF vector, packed.
     """
@@ -1346,42 +1351,95 @@ def _join_visit_stories(
     """Articles without an ordinal join visit stories; the profiles stay those of the stated.
 
     An article's choice depends on its own item and on its candidate stories (found by
-    its lookup keys); when the item, the candidates and their profiles are the same as
-    last time, the last run's choice stands.  Finding candidates is cheap, scoring is not.
+    its lookup keys).  Its score with a story depends on its item and that story's
+    profile only; when the item and the candidates are the same as last time, only the
+    candidates whose profile changed are scored again.  Finding candidates is cheap,
+    scoring is not: a one-word edit in a visit's story would otherwise rescore every
+    article that could join it.
     """
     settings = context.settings
     numbers = {(group.ordinal, group.topic): n for n, group in enumerate(groups)}
     index = InvertedIndex()
     for number, group in enumerate(groups):
         index.add(number, sorted(group.keys))
+    limits = int(settings.max_postings), int(settings.max_candidates)
     decisions: dict[str, _Decision] = {}
     for article_id in loose:
         old = memo.joins.get(article_id) if memo is not None and affected is not None else None
         if old is not None and article_id not in affected:
-            found = index.candidates(
-                old[3], int(settings.max_postings), int(settings.max_candidates)
-            )
+            found = index.candidates(old[3], *limits)
             candidates = tuple((groups[n].ordinal, groups[n].topic) for n in found)
-            if candidates == old[4] and changed.isdisjoint(candidates):
-                decisions[article_id] = old
+            if candidates == old[4]:
+                if changed.isdisjoint(candidates):
+                    decisions[article_id] = old
+                else:
+                    decisions[article_id] = _rejoin(
+                        old, found, partial(items.__getitem__, article_id), groups, context, changed
+                    )
                 continue
         item = items[article_id]
-        found = index.candidates(
-            item.keys, int(settings.max_postings), int(settings.max_candidates)
-        )
-        candidates = tuple((groups[n].ordinal, groups[n].topic) for n in found)
-        best = _best(item, groups, index, context)
-        if best is None:
-            decisions[article_id] = (None, 0.0, {}, item.keys, candidates)
-        else:
-            target = (groups[best[0]].ordinal, groups[best[0]].topic)
-            decisions[article_id] = (target, best[1], best[2], item.keys, candidates)
+        found = index.candidates(item.keys, *limits)
+        scores = [score(item, groups[n], context) for n in found]
+        decisions[article_id] = _decision(item.keys, found, groups, scores, settings)
     for article_id in loose:  # added after scoring: order cannot matter
-        target, total, parts, _, _ = decisions[article_id]
+        target, total, parts, _, _, _ = decisions[article_id]
         if target is not None:
             groups[numbers[target]].ids.append(article_id)
             groups[numbers[target]].joins.append((article_id, total, parts))
     return decisions
+
+
+def _decision(
+    keys: tuple[tuple[str, float], ...],
+    found: Sequence[int],
+    groups: Sequence[_Group],
+    scores: Sequence[tuple[float, dict[str, float]] | None],
+    settings: ClusterSettings,
+) -> _Decision:
+    """The best of the scored candidates reaching the join threshold, ties to the earlier
+    group (as ``_best``), with every candidate's score for the next run."""
+    best: tuple[int, float, dict[str, float]] | None = None
+    for number, scored in zip(found, scores, strict=True):
+        if scored is None or scored[0] < settings.join_threshold:
+            continue
+        if best is None or scored[0] > best[1] or (scored[0] == best[1] and number < best[0]):
+            best = (number, scored[0], scored[1])
+    candidates = tuple((groups[n].ordinal, groups[n].topic) for n in found)
+    totals = tuple(None if scored is None else scored[0] for scored in scores)
+    if best is None:
+        return (None, 0.0, {}, keys, candidates, totals)
+    target = (groups[best[0]].ordinal, groups[best[0]].topic)
+    return (target, best[1], best[2], keys, candidates, totals)
+
+
+def _rejoin(
+    old: _Decision,
+    found: Sequence[int],
+    item: Callable[[], _Item],
+    groups: Sequence[_Group],
+    context: _Context,
+    changed: set[_Target],
+) -> _Decision:
+    """``old``'s decision again, scoring only the candidates in ``changed``: the others'
+    scores are last time's (same item, same profile).  A candidate's parts are kept for
+    the story it joined only, so a new winner among the unchanged is scored once more."""
+    _, _, old_parts, keys, candidates, totals = old
+    scores: list[tuple[float, dict[str, float]] | None] = []
+    for number, target, total in zip(found, candidates, totals, strict=True):
+        if target in changed:
+            scores.append(score(item(), groups[number], context))
+        else:
+            scores.append(None if total is None else (total, {}))
+    decision = _decision(keys, found, groups, scores, context.settings)
+    target = decision[0]
+    if target is None or target in changed:
+        return decision
+    if target == old[0]:
+        return (*decision[:2], old_parts, *decision[3:])  # type: ignore[return-value]
+    number = found[candidates.index(target)]
+    scored = score(item(), groups[number], context)
+    assert scored is not None and scored[0] == decision[1]
+    return (target, scored[0], scored[1], *decision[3:])  # type: ignore[return-value]
 
 
 def _memoised_story(
