@@ -140,14 +140,14 @@ def _build(
             )
             # They stay alive to the end of the build: the collector need not walk them again.
             gc.freeze()
-        store.keep_only(p.key for p in processed)  # the store holds this collection, no more
+        store.keep_only(processed.keys)  # the store holds this collection, no more
     try:
         problems = [*content.problems, *failures]
         if options.strict and any(p.kind == "error" for p in problems):
             raise StrictBuildError([p for p in problems if p.kind == "error"])
         with clock("cluster"):
             clustering = cluster_features(
-                [p.features for p in processed],
+                processed.features,
                 settings.cluster,
                 topics=content.topics,
                 actors=content.actors,
@@ -155,11 +155,15 @@ def _build(
             )
             stories = clustering.stories
             cache.save(CLUSTER_MEMO, clustering.memo)
-        # Features and the memo are done with: let them go before pages are rendered, on
-        # workers that would each inherit them (a large collection's biggest structures).
-        summaries = [p.summary for p in processed]
-        keys = {p.id: p.key for p in processed}
-        del clustering, processed
+        # Features and the memo are done with: let them go before the summaries are read and
+        # pages are rendered, on workers that would each inherit them (a large collection's
+        # biggest structures).
+        processed.features.clear()
+        del clustering
+        with paused_gc():
+            summaries = processed.summaries()
+        keys = {s.id: key for s, key in zip(summaries, processed.keys, strict=True)}
+        del processed
         with clock("render"):
             library = build_library(
                 settings, summaries, stories, content.actors, content.topics, keys

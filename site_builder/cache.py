@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
-CACHE_FORMAT = "2"  # the article store and summary index
+CACHE_FORMAT = "3"  # the article store, and the index in features and summaries
 
 
 @cache

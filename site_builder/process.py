@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +46,8 @@ class ArticleFailure:
 
 @dataclass(frozen=True, slots=True)
 class ProcessedArticle:
-    """What the build keeps in memory of a processed article; the rest is in the store."""
+    """What a worker hands back besides the store record: the article's summary and its
+    clustering features, cached by the build apart (see ``ProcessedArticles``)."""
 
     key: str  # cache key: the article's store record and page fingerprints use it
     summary: ArticleSummary
@@ -130,6 +131,58 @@ def article_key(shared: str, source: ArticleSource) -> str:
     return fingerprint(shared, source.id, source.path, source.format, source.digest, source.meta)
 
 
+@dataclass(slots=True)
+class ProcessedArticles:
+    """Every article processed, in input order: the keys and clustering features in
+    memory, the summaries wherever they are.
+
+    Summaries and features are cached apart, so that a build that reuses most of
+    them can hold the features while it clusters and the summaries only after:
+    at a hundred thousand articles, each set is hundreds of megabytes.
+    """
+
+    keys: list[str]
+    features: list[ArticleFeatures]
+    fresh: dict[str, ArticleSummary]  # computed by this build, by key; the rest are cached
+    cache: BuildCache
+    recompute: Callable[[list[str]], dict[str, ArticleSummary]]  # for summaries gone missing
+
+    def summaries(self) -> list[ArticleSummary]:
+        """Every summary, in input order (cached ones read back from the cache; any the
+        cache lost, to a deleted file say, computed again)."""
+        return self._summaries_of(self.keys)
+
+    def _summaries_of(self, keys: list[str]) -> list[ArticleSummary]:
+        wanted = {_shard_of(key) for key in keys if key not in self.fresh}
+        found: dict[str, ArticleSummary] = {}
+        for shard in sorted(wanted):
+            found.update(self.cache.load(_shard_file(SUMMARIES, shard)) or {})
+        found.update(self.fresh)
+        missing = [key for key in keys if key not in found]
+        if missing:
+            again = self.recompute(missing)
+            self.fresh.update(again)
+            found.update(again)
+        return [found[key] for key in keys]
+
+    def save_changed_shards(self, before: Mapping[int, Mapping[str, ArticleFeatures]]) -> None:
+        """Rewrite the index shards whose articles changed (new, edited or gone) since
+        ``before``, and only those."""
+        current: dict[int, dict[str, ArticleFeatures]] = {shard: {} for shard in before}
+        for key, features in zip(self.keys, self.features, strict=True):
+            current[_shard_of(key)][key] = features
+        for shard, entries in current.items():
+            if entries.keys() == before[shard].keys():
+                continue
+            summaries = dict(zip(entries, self._summaries_of(list(entries)), strict=True))
+            # Features last, after their summaries: a shard's features promise its
+            # summaries, so until both are written there are none (an interrupted build
+            # computes them again).
+            self.cache.forget(_shard_file(FEATURES, shard))
+            self.cache.save(_shard_file(SUMMARIES, shard), summaries)
+            self.cache.save(_shard_file(FEATURES, shard), entries)
+
+
 def process_articles(
     content: ContentIndex,
     data: AnalysisData,
@@ -139,7 +192,7 @@ def process_articles(
     jobs: int = 0,
     scheduler: str | None = None,
     progress: Progress | None = None,
-) -> tuple[list[ProcessedArticle], list[Problem]]:
+) -> tuple[ProcessedArticles, list[Problem]]:
     """Process every article, reusing cached results; keep the input order.
 
     ``shared`` fingerprints what every article's analysis depends on (code,
@@ -148,7 +201,7 @@ def process_articles(
     scheduler to run on instead.
     """
     keys = [article_key(shared, source) for source in content.sources]
-    shards = {shard: cache.load(_shard_file(shard)) or {} for shard in range(INDEX_SHARDS)}
+    shards = {n: cache.load(_shard_file(FEATURES, n)) or {} for n in range(INDEX_SHARDS)}
     stored = {key: value for shard in shards.values() for key, value in shard.items()}
     todo = [
         (key, source)
@@ -161,11 +214,32 @@ def process_articles(
     if progress is not None and todo:
         computed = progress(computed, len(todo))
     fresh = iter(list(_stored(computed, store)))
-    results: dict[str, ProcessedArticle | ArticleFailure] = {}
+    results: dict[str, ArticleFeatures | ArticleFailure] = {}
+    summaries: dict[str, ArticleSummary] = {}
     for key in keys:
-        results[key] = stored[key] if key in stored else next(fresh)
-    _save_changed_shards(cache, shards, results)
-    processed = [r for r in results.values() if isinstance(r, ProcessedArticle)]
+        if key in stored:
+            results[key] = stored[key]
+            continue
+        result = next(fresh)
+        if isinstance(result, ProcessedArticle):
+            results[key], summaries[key] = result.features, result.summary
+        else:
+            results[key] = result
+    done = [key for key, result in results.items() if isinstance(result, ArticleFeatures)]
+    sources = dict(zip(keys, content.sources, strict=True))
+
+    def recompute(missing: list[str]) -> dict[str, ArticleSummary]:
+        again = _stored((_process_source(key, sources[key], data) for key in missing), store)
+        return {r.key: r.summary for r in again if isinstance(r, ProcessedArticle)}
+
+    processed = ProcessedArticles(
+        done,
+        [results[key] for key in done],
+        summaries,
+        cache,
+        recompute,  # type: ignore[misc]
+    )
+    processed.save_changed_shards(shards)
     problems = [
         Problem(r.path, None, r.message) for r in results.values() if isinstance(r, ArticleFailure)
     ]
@@ -190,27 +264,15 @@ def _stored(
     store.put_many(pending)
 
 
+FEATURES, SUMMARIES = "features", "summaries"  # the two halves of the index, sharded alike
+
+
 def _shard_of(key: str) -> int:
     return int(key[:4], 16) % INDEX_SHARDS
 
 
-def _shard_file(shard: int) -> str:
-    return f"summaries-{shard:02d}.pickle"
-
-
-def _save_changed_shards(
-    cache: BuildCache,
-    shards: dict[int, dict[str, ProcessedArticle]],
-    results: dict[str, ProcessedArticle | ArticleFailure],
-) -> None:
-    """Rewrite the shards whose articles changed (new, edited or gone), and only those."""
-    current: dict[int, dict[str, ProcessedArticle]] = {shard: {} for shard in shards}
-    for key, result in results.items():
-        if isinstance(result, ProcessedArticle):
-            current[_shard_of(key)][key] = result
-    for shard, entries in current.items():
-        if entries.keys() != shards[shard].keys():
-            cache.save(_shard_file(shard), entries)
+def _shard_file(kind: str, shard: int) -> str:
+    return f"{kind}-{shard:02d}.pickle"
 
 
 def _run(

@@ -210,3 +210,17 @@ def test_a_resident_session_picks_up_an_edited_template(collection: Path, tmp_pa
     build_site(options, session=session)
     pages = sorted((site / "stories").glob("*.html"))
     assert pages and all("edited template" in p.read_text(encoding="utf-8") for p in pages)
+
+
+def test_summaries_lost_from_the_cache_are_computed_again(collection: Path, tmp_path: Path) -> None:
+    options = BuildOptions(
+        collection / "seeds", collection / "content", (TEMPLATES,), tmp_path / "s", tmp_path / "c"
+    )
+    build_site(options)
+    for shard in (tmp_path / "c").glob("summaries-*.pickle"):
+        shard.unlink()
+    _edit_one_word(collection)
+    build_site(options)
+    full = tmp_path / "full"
+    build_site(BuildOptions(collection / "seeds", collection / "content", (TEMPLATES,), full))
+    assert _files(tmp_path / "s") == _files(full)
