@@ -25,7 +25,7 @@ from .clean import clean_article
 from .cluster import ArticleFeatures, article_features
 from .load import ArticleSource, ContentIndex, RawArticle, read_source
 from .problems import InputError, Problem
-from .store import ArticleStore, StoredArticle, StoreRow, pack
+from .store import ArticleStore, StoredArticle, StoreRow, pack, pack_words
 from .summary import ArticleSummary, cleaning_entry, search_words, summarise
 from .views import render_block
 
@@ -82,7 +82,7 @@ def process_article(key: str, raw: RawArticle, data: AnalysisData) -> Result:
         row = StoreRow(
             analysed.id,
             pack(StoredArticle(_for_its_page(analysed), body)),
-            search_words(analysed),
+            pack_words(search_words(analysed)),
             cleaning_entry(analysed),
         )
     except Exception as exc:  # noqa: BLE001 - one bad article must not stop the build

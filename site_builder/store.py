@@ -44,7 +44,7 @@ class StoreRow:
 
     article_id: str
     record: bytes  # a packed StoredArticle
-    search_words: str  # space-separated, for its search index shard
+    search_words: bytes  # packed words (``pack_words``), for its search index shard
     cleaning_entry: str  # its line of _report/cleaning.json
 
 
@@ -53,6 +53,12 @@ def pack(record: StoredArticle) -> bytes:
     out = io.BytesIO()
     dump(record, out)
     return out.getvalue()
+
+
+def pack_words(words: str) -> bytes:
+    """Space-separated words as the store keeps them: compressed on the worker, so that
+    the build process, which writes every row, does not also compress them."""
+    return zlib.compress(words.encode("utf-8"), 1)
 
 
 class ArticleStore:
@@ -106,7 +112,7 @@ class ArticleStore:
                     (
                         key,
                         row.article_id,
-                        zlib.compress(row.search_words.encode("utf-8"), 1),
+                        row.search_words,
                         row.cleaning_entry,  # read for every build's report: kept as text
                     )
                     for key, row in rows

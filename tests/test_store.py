@@ -11,11 +11,13 @@ import pytest
 from site_builder.analyse import AnalysedArticle
 from site_builder.clean import CleanArticle
 from site_builder.load import ArticleMeta
-from site_builder.store import ArticleStore, StoredArticle, StoreRow, pack
+from site_builder.store import ArticleStore, StoredArticle, StoreRow, pack, pack_words
 
 
 def _row(key: str, title: str) -> tuple[str, StoreRow]:
-    return key, StoreRow(key, pack(_record(title)), f"{title} words", f'{{"id": "{key}"}}')
+    return key, StoreRow(
+        key, pack(_record(title)), pack_words(f"{title} words"), f'{{"id": "{key}"}}'
+    )
 
 
 def _record(title: str) -> StoredArticle:
