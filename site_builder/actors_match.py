@@ -19,8 +19,10 @@ from itertools import compress
 from typing import NamedTuple
 
 from .analyse_text import (
+    ENTRIES,
     MEMO_LIMIT,
     NORM,
+    SECOND,
     TEXT,
     TITLE_ONLY,
     Entry,
@@ -28,9 +30,9 @@ from .analyse_text import (
     Match,
     PhraseTable,
     Token,
-    entry_kinds,
     fold_text,
     is_latin,
+    kinds_of,
     normalise_word,
     split_phrase,
 )
@@ -110,13 +112,22 @@ def _actor_entry(match: Match) -> Entry | None:
 _ACTOR_ENTRY: dict[int, tuple[tuple[Entry, ...], Entry | None]] = {}
 
 
+def _actor_entries(matches: Sequence[Match]) -> list[Entry | None]:
+    """``_actor_entry`` of every match: one C-level map once the entry tuples are known
+    (the memo holds every tuple it knows, so no other object can have its id)."""
+    try:
+        return list(map(SECOND, map(_ACTOR_ENTRY.__getitem__, map(id, map(ENTRIES, matches)))))
+    except KeyError:
+        return [_actor_entry(m) for m in matches]
+
+
 def find_mentions(scanner: NameScanner) -> list[Mention]:
     """Actor mentions in text order, with roles resolved and ambiguous aliases confirmed."""
     tokens, matches, lexicon = scanner.tokens, scanner.matches, scanner.lexicon
     raw: list[Mention] = []
+    new = tuple.__new__  # Mention(...) without the Python-level constructor (one per name)
     starts = {m.first: m for m in matches}
-    for match in matches:
-        entry = _actor_entry(match)
+    for match, entry in zip(matches, _actor_entries(matches), strict=True):
         if entry is None:
             continue
         if entry.kind == "role" and (
@@ -129,13 +140,13 @@ def find_mentions(scanner: NameScanner) -> list[Mention]:
         kind = entry.kind
         if kind == "name" and tokens[match.first].norm in lexicon.ambiguous:
             kind = "confirm"  # a prefixed form that is also a word ("that Kerry" / "false")
-        raw.append(Mention(match.first, match.last, entry.value, kind))
+        raw.append(new(Mention, (match.first, match.last, entry.value, kind)))
     merged: list[Mention] = []
     for mention in raw:  # "Secretary of State John Kerry" and "Moshe (Bogie) Yaalon": one mention
         if merged and merged[-1].actor_id == mention.actor_id and merged[-1].last == mention.first:
             prev = merged[-1]
             kind = "name" if "name" in (prev.kind, mention.kind) else prev.kind
-            merged[-1] = Mention(prev.first, mention.last, prev.actor_id, kind)
+            merged[-1] = new(Mention, (prev.first, mention.last, prev.actor_id, kind))
         else:
             merged.append(mention)
     confirmed = {m.actor_id for m in merged if m.kind in ("name", "role")}
@@ -204,7 +215,7 @@ class NameScanner:
     ) -> None:
         self.text, self.tokens, self.matches, self.lexicon = text, tokens, matches, lexicon
         self.skip_before = skip_before
-        self.kinds = [entry_kinds(m.entries) for m in matches]  # each match's entry kinds
+        self.kinds = kinds_of(matches)  # each match's entry kinds
         self.covered = {
             i
             for m, kinds in zip(matches, self.kinds, strict=True)
@@ -278,8 +289,8 @@ class NameScanner:
         """Name spans right after a title or role, keyed by the title's first token."""
         tokens, lexicon, found = self.tokens, self.lexicon, {}
         for m, kinds in zip(self.matches, self.kinds, strict=True):
-            if not self._triggers(m, kinds):
-                continue
+            if ("title" not in kinds and "role" not in kinds) or not self._triggers(m, kinds):
+                continue  # (most matches are names and places, which trigger nothing)
             k = m.last
             while k < len(tokens) and k - m.last < lexicon.max_descriptors and self._descriptor(k):
                 k += 1

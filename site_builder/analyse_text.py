@@ -8,6 +8,7 @@ an article's tokens finds every actor, role, place and title at once.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -55,11 +56,17 @@ MEMO_LIMIT = 200_000  # distinct words whose prefix variants are remembered
 # letter or digit, written once before the alternatives (the acronym checks it with a
 # look-behind): a pattern that starts with a character class lets the regex engine skip
 # to the next word in C, instead of trying every alternative at every character.
+# The look-behinds stand after the character they check, so that most words fail the
+# acronym branch on its first character ('.'), and the repeats are possessive (*+): no
+# part of a word is ever given back, and the engine skips the bookkeeping for it.
 _TOKEN = re.compile(
-    rf"[^\W_](?:(?<=[A-Za-z])\.(?:[A-Za-z]\.)+"
-    rf"|[^\W_]*(?:['\"][^\W_]+)*(?:(?<=[{HEBREW}])'(?![^\W_]))?)"
+    rf"[^\W_](?:\.(?<=[A-Za-z]\.)(?:[A-Za-z]\.)+"
+    rf"|[^\W_]*+(?:['\"][^\W_]+)*+(?:'(?<=[{HEBREW}]')(?![^\W_]))?)"
 )
-_HAS_QUOTE = re.compile("['\"]").search
+# The characters folding makes a quote or apostrophe: the only folded ones a word can hold.
+_FOLDS_TO_QUOTE = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c, to in _FOLD.items() if to in ("'", '"')) + "]"
+)
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")  # the same words, with the gaps between
 # A run of line breaks, or of . ! ? before a space, the end or a closing quote; written
 # to start with one character class, which lets the search skip quickly between ends.
@@ -134,10 +141,12 @@ def tokenize(text: str) -> list[Token]:
     norms, capitalised = zip(*infos, strict=True)
     if folded != text:  # a token's text is as written, not folded
         # Inside a word, folding can only have made a quote or apostrophe (a word holds no
-        # dash or space): the words without one are as written already.
+        # dash or space): only the words around such a character need their text back.
         words = list(words)
-        for k in compress(range(len(words)), map(_HAS_QUOTE, words)):
-            words[k] = text[starts[k] : ends[k]]
+        for at in _FOLDS_TO_QUOTE.finditer(text):
+            k = bisect_right(ends, at.start())
+            if k < len(words) and starts[k] <= at.start():
+                words[k] = text[starts[k] : ends[k]]
     return list(
         map(
             tuple.__new__, repeat(Token), zip(starts, ends, words, norms, capitalised, strict=False)
@@ -423,6 +432,19 @@ def entry_kinds(entries: tuple[Entry, ...]) -> frozenset[str]:
 
 
 _KINDS: dict[int, tuple[tuple[Entry, ...], frozenset[str]]] = {}
+ENTRIES = itemgetter(2)  # a match's entries
+SECOND = itemgetter(1)
+
+
+def kinds_of(matches: Sequence[Match]) -> list[frozenset[str]]:
+    """``entry_kinds`` of every match.  Once each entry tuple is remembered this is one
+    C-level map: the memo holds every tuple it knows, so no other object can have its id."""
+    try:
+        return list(map(SECOND, map(_KINDS.__getitem__, map(id, map(ENTRIES, matches)))))
+    except KeyError:
+        return [entry_kinds(m.entries) for m in matches]
+
+
 TITLE_ONLY = frozenset({"title"})
 
 

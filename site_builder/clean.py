@@ -42,6 +42,7 @@ from .clean_rules import (
     lexicon,
     line_key,
     repair_hebrew_punctuation,
+    same_key,
     use_user_lexicons,
     words,
 )
@@ -131,8 +132,14 @@ _INVISIBLE = re.compile("[\u200b\ufeff\u00ad]")  # zero-width space, BOM, soft h
 
 def normalise_whitespace(line: str) -> str:
     """Non-breaking and other odd spaces become plain spaces; runs collapse; ends trimmed."""
+    # Every space but " " and every invisible character is unprintable: a printable line
+    # with no double, leading or trailing space is normalised already (most lines are).
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line
     # str.split() splits on every Unicode space: no-break, thin, narrow, ideographic...
-    return " ".join(_INVISIBLE.sub("", line).split())
+    if "\u200b" in line or "\ufeff" in line or "\u00ad" in line:  # rare: a test is cheaper
+        line = _INVISIBLE.sub("", line)
+    return " ".join(line.split())
 
 
 def repair_text(text: str) -> str:
@@ -352,8 +359,8 @@ def _apply_line_rules(line: _Line, lex: Lexicon, found: _Findings) -> None:
     if lex.caption.match(text) and (count <= 40 or is_parenthesised(text)):
         _remove(line, "caption")
         return
-    tail = lex.credit_tail.search(text)
-    if tail and tail.start() > 0 and _one_sentence(text[: tail.start()]) and count <= 60:
+    tail = lex.credit_tail.search(text) if count <= 60 else None
+    if tail and tail.start() > 0 and _one_sentence(text[: tail.start()]):
         _remove(line, "caption", "a photo caption ending in its credit")
         return
     if (lex.credit.match(text) and count <= 12) or credit_line(text, lex):
@@ -533,7 +540,7 @@ def _apply_sequence_rules(lines: list[_Line], lex: Lexicon, found: _Findings) ->
     # Late, because "near the end" counts the body lines still standing after a line.
     # The dek candidate is left out of the count: if it becomes the dek it leaves the body.
     candidate = _dek_candidate(lines)
-    skip = line_key(candidate.text) if candidate is not None else ""
+    skip = candidate.text if candidate is not None else ""
     _mark_appeal_block(lines, skip, lex, found)
     _mark_tail_lines(lines, skip, lex, found)
     _mark_end_of_page_fragments(lines)
@@ -606,25 +613,48 @@ def _mark_appeal_block(lines: list[_Line], skip: str, lex: Lexicon, found: _Find
         return
 
 
-def _body_key(line: _Line) -> str | None:
-    """The key of a standing body paragraph, what "distance from the end" counts.
+def _body_text(line: _Line) -> str | None:
+    """The text of a standing body paragraph, what "distance from the end" counts.
 
     Short labels are left out, since later rules may still take them (a caption,
-    a byline), and paragraphs count once however often they are repeated: the
-    distance must not change when the article is cleaned a second time.
+    a byline), and paragraphs count once however often they are repeated (by
+    ``line_key``): the distance must not change when the article is cleaned a second time.
     """
     if not (line.open or line.kept is not None):
         return None
     text = line.kept if line.kept is not None else line.text
     if is_sentence_like(text) and not is_parenthesised(text):
-        return line_key(text)
+        return text
     return None
+
+
+class _Paragraphs:
+    """Distinct body paragraphs, those with the key of ``skip`` (a text) left out.
+
+    Told apart with ``same_key``, which mostly settles on the paragraphs' openings:
+    counting them seldom needs a whole paragraph's key.
+    """
+
+    def __init__(self, skip: str) -> None:
+        self.skip = skip
+        self.texts: list[str] = []
+
+    def add(self, text: str | None) -> None:
+        if text is None or same_key(text, self.skip):
+            return
+        if not any(same_key(text, known) for known in self.texts):
+            self.texts.append(text)
+
+    def __len__(self) -> int:
+        return len(self.texts)
 
 
 def _paragraphs_after(lines: list[_Line], index: int, skip: str) -> int:
     """How many distinct body paragraphs stand after this line: its distance from the end."""
-    keys = {_body_key(line) for line in lines[index + 1 :]}
-    return len(keys - {None, skip})
+    paragraphs = _Paragraphs(skip)
+    for line in lines[index + 1 :]:
+        paragraphs.add(_body_text(line))
+    return len(paragraphs)
 
 
 def _mark_tail_lines(lines: list[_Line], skip: str, lex: Lexicon, found: _Findings) -> None:
@@ -633,9 +663,9 @@ def _mark_tail_lines(lines: list[_Line], skip: str, lex: Lexicon, found: _Findin
     A long line needs two appeal phrases ("Sign up for ... delivered to your
     inbox"); with one it may be a sentence about newsletters: kept, flagged.
     """
-    below: set[str | None] = {None, skip}  # body paragraphs standing below the current line
+    below = _Paragraphs(skip)  # body paragraphs standing below the current line
     for line in reversed(lines):
-        after = len(below - {None, skip})
+        after = len(below)
         if after > 5:
             break
         if not (line.open or line.kept is not None):
@@ -651,7 +681,7 @@ def _mark_tail_lines(lines: list[_Line], skip: str, lex: Lexicon, found: _Findin
                 continue
             if hits:
                 found.flag(line, "an appeal phrase near the end, kept")
-        below.add(_body_key(line))
+        below.add(_body_text(line))
 
 
 def _mark_unmarked_bylines(lines: list[_Line], zone: frozenset[int], found: _Findings) -> None:
@@ -706,7 +736,7 @@ def _mark_duplicates(lines: list[_Line], dek: _Line | None = None) -> None:
             continue
         if previous is not None:
             shown = previous.kept if previous.kept is not None else previous.text
-            if line_key(line.text) == line_key(shown):
+            if same_key(line.text, shown):
                 _remove(line, "duplicate-line")
                 continue
         previous = line
@@ -731,9 +761,8 @@ def _mark_restated_dek(lines: list[_Line], dek: _Line | None) -> None:
     """A body line saying the same as the dek is a repeat of it."""
     if dek is None:
         return
-    key = line_key(dek.text)
     for line in lines:
-        if line.open and line is not dek and line_key(line.text) == key:
+        if line.open and line is not dek and same_key(line.text, dek.text):
             _remove(line, "duplicate-line", "the sub-headline repeated in the body")
 
 

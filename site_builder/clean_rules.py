@@ -36,9 +36,12 @@ MARKER_KEYS = (
 
 HEBREW_LETTER = "\u05d0-\u05ea"
 _HEBREW = re.compile(f"[{HEBREW_LETTER}]")
-_DELIM = r"[:\-\u2013\u2014|\u00bb\u203a>]"  # what may follow a marker: ':' '-' '|' '»' ...
+_DELIMITERS = ":-\u2013\u2014|\u00bb\u203a>"  # what may follow a marker: ':' '-' '|' '»' ...
+_DELIM = f"[{re.escape(_DELIMITERS)}]"
 _TERMINAL = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")  # a sentence's last mark
-_WORD = re.compile(r"\w+(?:['\u2019\u05f3\"\u05f4.-]\w+)*")
+# Possessive (*+): giving back a joined part could never let the match go on, and the
+# engine skips the bookkeeping for it at every word's end.
+_WORD = re.compile(r"\w+(?:['\u2019\u05f3\"\u05f4.-]\w+)*+")
 
 _user_lexicon_dir: Path | None = None
 
@@ -53,10 +56,11 @@ class MarkerSearch:
     case-sensitively in the case-folded line (``fold_case``), where the regex
     engine skips straight to their first letters.  When the gate finds none,
     the pattern cannot match either: the answer is the same, only sooner.
+    Markers that close their phrase have a sharper gate, an ``EndGate``.
     """
 
     pattern: re.Pattern[str]
-    gate: re.Pattern[str] | None  # None: some marker has no usable word; always search
+    gate: re.Pattern[str] | EndGate | None  # None: some marker has no usable word; search
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.pattern.search(text) if self._may_match(text) else None
@@ -65,7 +69,7 @@ class MarkerSearch:
         return self.pattern.finditer(text) if self._may_match(text) else iter(())
 
     def _may_match(self, text: str) -> bool:
-        return self.gate is None or self.gate.search(fold_case(text)) is not None
+        return self.gate is None or bool(self.gate.search(fold_case(text)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,7 @@ def lexicon() -> Lexicon:
                 rf"\s*(?:{_DELIM}|$)",
                 flags,
             ),
-            gate["related_headlines"],
+            _gate_at_end(markers["related_headlines"], _DELIMITERS),
         ),
         related_start=re.compile(rf"{start}(?:{any_of['related_headlines']})(?!\w)", flags),
         caption=re.compile(rf"{start}(?:{any_of['captions']}){after}", flags),
@@ -219,6 +223,72 @@ def _gate(values: list[str]) -> re.Pattern[str] | None:
         chosen.add(max(plain, key=len).lower())
     kept = sorted(w for w in chosen if not any(o != w and o in w for o in chosen))
     return re.compile("|".join(re.escape(w) for w in kept))
+
+
+@dataclass(frozen=True, slots=True)
+class EndGate:
+    """A gate for markers that close their phrase: "Read more:" ends the line or stands
+    before a delimiter (``MarkerSearch``).
+
+    So one of the markers' last words stands right before a delimiter or the end of the
+    line, with only the rest of its marker and spaces between: the gate looks at the
+    few delimiters of a line instead of at every word, and a last word there is far
+    rarer in running text than a marker's word anywhere ("more").
+    """
+
+    delimiters: str  # the characters that may follow a marker
+    last_words: tuple[str, ...]  # each marker's last word, lower case
+    tail: str  # the characters of what follows a last word in its marker (":", "'")
+    window: int  # characters looked at before a delimiter: more than the longest last word
+
+    def search(self, folded: str) -> bool:
+        """Whether a match may be in the line (given ``fold_case``-d)."""
+        # the end of the line first ("$" also stands before a final "\n", a space)
+        if self._word_before(folded, len(folded)):
+            return True
+        for delimiter in self.delimiters:  # str.find per character: cheaper than a regex
+            at = folded.find(delimiter)
+            while at >= 0:
+                if self._word_before(folded, at):
+                    return True
+                at = folded.find(delimiter, at + 1)
+        return False
+
+    def _word_before(self, folded: str, end: int) -> bool:
+        """Whether a last word ends ``folded[:end]``, spaces and marker tails aside.
+
+        Only ``window`` characters are looked at, so that a line full of delimiters
+        costs linear time; when they are too few to tell, the answer is yes (and the
+        pattern decides).
+        """
+        start = max(0, end - self.window)
+        text = folded[start:end]
+        while True:  # drop the spaces and tails that end it
+            stripped = text.rstrip().rstrip(self.tail)
+            if stripped == text:
+                break
+            text = stripped
+        if start > 0 and len(text) < self.window // 2:
+            return True
+        return text.endswith(self.last_words)
+
+
+def _gate_at_end(values: list[str], delimiters: str) -> EndGate | re.Pattern[str] | None:
+    """The ``EndGate`` of markers followed by spaces and then one of ``delimiters`` or the
+    end of the line; None: a marker without a plain last word."""
+    if not values:
+        return re.compile(r"(?!x)x")
+    last_words: set[str] = set()
+    tail = ""
+    for value in values:
+        runs = list(re.finditer(r"\w+", value))
+        if not runs or not _folds_plainly(runs[-1].group()):
+            return None  # no plain last word: no gate can rule the marker out
+        last_words.add(runs[-1].group().lower())
+        rest = value[runs[-1].end() :]  # no word characters: spaces, ":", apostrophes
+        tail += rest + (_APOSTROPHES if "'" in rest else "")
+    window = 2 * max(len(word) for word in last_words) + 64
+    return EndGate(delimiters, tuple(sorted(last_words)), "".join(sorted(set(tail))), window)
 
 
 def _folds_plainly(word: str) -> bool:
@@ -328,8 +398,17 @@ def is_name_like(text: str) -> bool:
 _GLUE = re.compile(r"[a-z]{3}[?!\"\u201d\u2019)]?[A-Z][a-z]")
 
 
+# Where _GLUE can match, found from the capital: a pattern that opens with one character
+# class lets the regex engine skip in C to the few capitals of a line.
+_GLUE_CAPITAL = re.compile(
+    r"[A-Z](?:(?<=[a-z]{3}[A-Z])|(?<=[a-z]{3}[?!\"\u201d\u2019)][A-Z]))[a-z]"
+)
+
+
 def glued_junctions(text: str) -> int:
     """How many places a lower-case word runs into a capitalised one (headlines glued)."""
+    if _GLUE_CAPITAL.search(text) is None:  # most lines: no junction at all
+        return 0
     return len(_GLUE.findall(text))
 
 
@@ -356,14 +435,44 @@ def is_date(text: str, lex: Lexicon) -> bool:
 @lru_cache(maxsize=8192)
 def line_key(text: str) -> str:
     """Letters and digits only, case-folded: two lines with the same key say the same."""
-    return _NOT_ALNUM.sub("", text.casefold())
+    return _key(text)
+
+
+def _key(text: str) -> str:
+    # Spaces go first, by str.split in C (every space is a non-alphanumeric): the
+    # substitution is left with the few punctuation runs instead of every gap.
+    return _NOT_ALNUM.sub("", "".join(text.casefold().split()))
+
+
+KEY_OPENING = 32  # characters of a line whose key ``same_key`` compares first
+
+
+def same_key(first: str, second: str) -> bool:
+    """``line_key(first) == line_key(second)``, most often settled by the lines' openings.
+
+    Case folding and dropping non-alphanumerics work character by character, so the
+    key of a line's opening is the start of the line's key: when neither opening's key
+    starts the other's, the keys differ, and neither whole line needs its key.
+    """
+    head, other = _opening_key(first), _opening_key(second)
+    if not (head.startswith(other) or other.startswith(head)):
+        return False
+    return line_key(first) == line_key(second)
+
+
+@lru_cache(maxsize=8192)
+def _opening_key(text: str) -> str:
+    """The key of a line's opening; cached, as lines are compared in several rounds."""
+    return _key(text[:KEY_OPENING])
 
 
 # --- Hebrew punctuation repair -----------------------------------------------------------
 
-_SPACE_BEFORE_MARK = re.compile(r"[ ]+(?=[,.:;!?]+(?:\s|$|[\"\u201d)\]]))")
+# " [ ]*" rather than "[ ]+": a pattern that opens with a literal lets the regex engine
+# skip from space to space in C instead of trying the pattern at every character.
+_SPACE_BEFORE_MARK = re.compile(r" [ ]*(?=[,.:;!?]+(?:\s|$|[\"\u201d)\]]))")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[\u201c\u00ab])[ ]+")
-_SPACE_BEFORE_CLOSE = re.compile(r"[ ]+([)\]\u201d\u00bb])")
+_SPACE_BEFORE_CLOSE = re.compile(r" [ ]*([)\]\u201d\u00bb])")
 _STRAIGHT_QUOTE = re.compile('"')
 _SPACE_RUN = re.compile(r"[ ]{2,}")
 # What each repair needs somewhere in the line (most lines need none): a test for

@@ -50,9 +50,14 @@ DETECTION_SAMPLE = 3000  # characters of an article read to tell its language
 
 @cache
 def _letter_runs(codes: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    """Per candidate language, a regex matching runs of its script's letters."""
+    """Per candidate language, a regex matching runs of its script's letters.
+
+    Written "[x][x]*", not "[x]+": a pattern that opens with a character class lets the
+    regex engine skip to the next letter in C instead of trying it at every character.
+    """
     languages = known_languages()
-    return tuple(re.compile(f"[{languages[code].letters}]+") for code in codes)
+    classes = (f"[{languages[code].letters}]" for code in codes)
+    return tuple(re.compile(f"{letter}{letter}*") for letter in classes)
 
 
 def detect_language(text: str, candidates: tuple[str, ...] | None = None) -> str:

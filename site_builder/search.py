@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 _WORD = re.compile(r"\w+")
-_IN_WORD_QUOTES = re.compile(r"[\"'\u05f3\u05f4]")
+_QUOTES = ('"', "'", "\u05f3", "\u05f4")  # dropped from words: see words_of
 MIN_STEM = 2  # a prefix is stripped only if this many letters remain
 SHARD_ARTICLES = 400  # articles per index shard, on average
 
@@ -28,7 +28,11 @@ SHARD_ARTICLES = 400  # articles per index shard, on average
 def words_of(text: str) -> set[str]:
     """The searchable words of a text: lower-cased, with quotes inside words (Hebrew
     abbreviations, geresh) dropped, as the browser does with a query."""
-    return set(_WORD.findall(_IN_WORD_QUOTES.sub("", text.lower())))
+    text = text.lower()
+    for quote in _QUOTES:  # str.replace: far faster than a regex substitution
+        if quote in text:
+            text = text.replace(quote, "")
+    return set(_WORD.findall(text))
 
 
 def stems(word: str, prefixes: tuple[str, ...]) -> set[str]:

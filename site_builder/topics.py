@@ -9,10 +9,12 @@ the prefixes are data in ``data/lexicons/topics-<lang>.yaml``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import accumulate, compress, repeat
+from operator import is_
 
 from .load import Topic
 from .yamlio import safe_load
@@ -142,6 +144,89 @@ def _ranking_pattern(
     return re.compile(rf"(?<!\w){prefix}(?:{'|'.join(branches)})(?!\w)"), groups
 
 
+_PIECES_LIMIT = 200_000  # distinct space-separated pieces whose match starts are remembered
+
+
+class _RankingScan:
+    """``_ranking_pattern``'s matches in a text, with the pattern tried only where one can start.
+
+    A match is ``(?<!\\w)``, up to ``max_prefixes`` prefix letters, then a keyword, whose
+    first part (up to its first space) is a literal without spaces: so it starts inside
+    one space-separated piece of the text, at most ``max_prefixes`` prefix letters before
+    an occurrence of a first part.  Those offsets are found once per distinct piece and
+    remembered (pieces recur across articles); the pattern then decides at each, left to
+    right, past the end of the last match: the matches of the pattern's own scan, found
+    without trying it at every character.
+    """
+
+    def __init__(
+        self, pattern: re.Pattern[str], firsts: tuple[str, ...], prefixes: frozenset[str], most: int
+    ) -> None:
+        self.pattern = pattern
+        any_first = "|".join(map(re.escape, firsts))
+        self.any_first = re.compile(any_first)  # a quick test: most pieces hold none
+        # every offset where a first part starts (a look-ahead: overlapping ones too)
+        self.first_at = re.compile(f"(?=(?:{any_first}))")
+        self.prefixes = prefixes
+        self.most = most  # prefix letters that may stand before a keyword
+        self.starts: dict[str, tuple[int, ...]] = {}  # piece -> offsets a match may start at
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text)``, in the same order."""
+        pieces = text.split(" ")
+        known = list(map(self.starts.get, pieces))
+        if None in known:  # pieces not seen before (a few per article)
+            if len(self.starts) > _PIECES_LIMIT:
+                self.starts.clear()
+            for number in compress(range(len(pieces)), map(is_, known, repeat(None))):
+                known[number] = self._piece_starts(pieces[number])
+        offsets = list(accumulate(map(len, pieces), initial=0))
+        match_at = self.pattern.match
+        end = 0
+        for number in compress(range(len(pieces)), known):
+            base = offsets[number] + number  # the spaces before the piece
+            for at in known[number]:
+                if base + at >= end:
+                    match = match_at(text, base + at)  # the look-behind sees the text before
+                    if match is not None:
+                        end = match.end()
+                        yield match
+
+    def _piece_starts(self, piece: str) -> tuple[int, ...]:
+        """The offsets in one piece where a match may start, in order; remembered."""
+        found: set[int] = set()
+        starts = self.first_at.finditer(piece) if self.any_first.search(piece) else ()
+        for first in starts:
+            at = first.start()
+            found.add(at)
+            while at > 0 and first.start() - at < self.most and piece[at - 1] in self.prefixes:
+                at -= 1
+                found.add(at)
+        result = self.starts[piece] = tuple(sorted(found))
+        return result
+
+
+@cache
+def _ranking_scan(
+    language: str, keyword_sets: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[_RankingScan | re.Pattern[str], dict[str, tuple[str, str]]]:
+    """The scan of ``_ranking_pattern`` (or the pattern itself, when a prefix letter is a
+    space or there are no keywords), and its groups."""
+    pattern, groups = _ranking_pattern(language, keyword_sets)
+    firsts = {
+        normalise_marks(k.strip()).lower().rstrip("*").split()[0]
+        for _, keywords in keyword_sets
+        for k in keywords
+        if k.strip().rstrip("*").strip()
+    }
+    lexicon = language_lexicon(language)
+    most = lexicon.max_prefixes if lexicon.prefixes else 0
+    prefixes = frozenset("".join(lexicon.prefixes)) if most else frozenset()
+    if not firsts or " " in prefixes:
+        return pattern, groups
+    return _RankingScan(pattern, tuple(sorted(firsts)), prefixes, most), groups
+
+
 def rank_topics(text: str, language: str, topics: Sequence[Topic]) -> tuple[str, ...]:
     """Topic ids whose keywords occur in ``text``, most hits first (ties by id).
 
@@ -149,9 +234,9 @@ def rank_topics(text: str, language: str, topics: Sequence[Topic]) -> tuple[str,
     keywords hit, so a topic named in several ways outranks one word repeated.
     """
     keyword_sets = tuple((t.id, tuple(t.keywords.get(language, ()))) for t in topics)
-    pattern, groups = _ranking_pattern(language, keyword_sets)
+    scan, groups = _ranking_scan(language, keyword_sets)
     hits: dict[str, list[str]] = {}
-    for match in pattern.finditer(normalise_marks(text).lower()):
+    for match in scan.finditer(normalise_marks(text).lower()):
         group = match.lastgroup
         if group is not None:
             topic_id, first = groups[group]

@@ -218,11 +218,12 @@ def test_analysis_time_grows_linearly_with_text_length() -> None:
     analyse_article(small, DATA)  # warm the memo
 
     def timed(clean: CleanArticle) -> float:
-        start = time.perf_counter()
+        # CPU time, the best of several runs: a busy machine must not fail this test
+        start = time.process_time()
         analyse_article(clean, DATA)
-        return time.perf_counter() - start
+        return time.process_time() - start
 
-    ratio = min(timed(large) for _ in range(2)) / min(timed(small) for _ in range(2))
+    ratio = min(timed(large) for _ in range(5)) / min(timed(small) for _ in range(5))
     assert ratio < 8  # 4x the text: linear is ~4, quadratic ~16
 
 
