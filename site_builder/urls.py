@@ -8,6 +8,8 @@ Links always end in a file name (``index.html``), never in a folder.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 DIGEST = "index.html"
 ACTORS_INDEX = "actors/index.html"
 TOPICS_INDEX = "topics/index.html"
@@ -70,18 +72,23 @@ def relative_url(from_page: str, to_path: str) -> str:
 
     A fragment (``#id``) on ``to_path`` is kept.  Pages in the same folder
     link by file name; otherwise the link climbs to the root and descends,
-    which is as valid as the shortest path and cheap enough to call for
-    every link of a large site.
+    which is as valid as the shortest path.
     """
+    return _link_from_folder(from_page[: from_page.rfind("/") + 1], to_path)
+
+
+@lru_cache(maxsize=65536)
+def _link_from_folder(from_folder: str, to_path: str) -> str:
+    """The link from any page of ``from_folder`` ("" or "x/y/") to ``to_path``: pages in
+    one folder link to the same targets, so each link is worked out once (it is made for
+    every link of every page)."""
     target, hash_mark, fragment = to_path.partition("#")
     if not target:
         return f"#{fragment}"
-    from_folder, _, _ = from_page.rpartition("/")
     to_folder, _, name = target.rpartition("/")
-    if from_folder == to_folder:
+    if from_folder == (f"{to_folder}/" if to_folder else ""):
         return f"{name}{hash_mark}{fragment}"
-    up = "../" * (from_folder.count("/") + 1) if from_folder else ""
-    return f"{up}{target}{hash_mark}{fragment}"
+    return "../" * from_folder.count("/") + to_path
 
 
 def absolute_url(base_url: str, to_path: str) -> str:

@@ -15,10 +15,10 @@ from functools import lru_cache
 from typing import Any
 
 import markdown as markdown_lib
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import urls
-from .clean import Block
+from .clean import Block, Removal
 from .cluster import Story
 from .languages import Language, known_languages
 from .library import Library
@@ -99,6 +99,138 @@ class Pager:
     pages: tuple[tuple[int, str | None], ...]  # (number, path) to show; path None: a gap
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    """An article's own page: its clean text and what it links to."""
+
+    title: str
+    subtitle: str | None
+    author: str | None
+    source: str | None
+    date: str | None
+    updated: str | None
+    url: str | None  # the article's address on its site
+    body: tuple[Markup, ...]  # one safe HTML fragment per block
+    removals: tuple[Removal, ...]  # what the cleaner removed from the source
+    actors: tuple[Link, ...]
+    visit: Link | None
+    date_hints: str | None  # the date hints in words, when the date is unknown
+    disagreement: str | None  # when sources disagree on the visit's number
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleList:
+    """Articles listed under a heading: the same story in another language, on an article page."""
+
+    label: str
+    articles: tuple[ArticleCard, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VisitGroup:
+    """Stories of one visit, in a row of the digest."""
+
+    visit: Link
+    stories: list[StoryCard]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnArticle:
+    """An article in its language's column of a story page."""
+
+    card: ArticleCard
+    subtitle: Text
+
+
+@dataclass(frozen=True, slots=True)
+class StoryColumn:
+    """A story's articles in one language."""
+
+    language: Text  # the language's own name
+    articles: tuple[ColumnArticle, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteView:
+    """A quote, who said it, and the article it is from."""
+
+    speaker: Link
+    text: Text
+    article: Link
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageStory:
+    """A story on a language page, with its articles in that language."""
+
+    card: StoryCard
+    articles: tuple[ArticleCard, ...]  # the first few
+    more: str | None  # "3 more articles in this story", when there are more
+
+
+@dataclass(frozen=True, slots=True)
+class ActorView:
+    """The head of an actor's page."""
+
+    name: Text
+    names: tuple[Text, ...]  # in every language known
+    roles: tuple[Text, ...]
+    description: str | None
+    article_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class MetWith:
+    """Another actor named in the same articles, and in how many."""
+
+    link: Link
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActorRow:
+    """An actor in the index of actors."""
+
+    link: Link
+    other_names: tuple[Text, ...]  # the names in the other languages
+    articles: int  # articles naming the actor
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    """A topic or a visit in its index, with its count of stories."""
+
+    link: Link
+    stories: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """An article in an Atom feed."""
+
+    id: str
+    title: str
+    lang: str
+    path: str
+    href: str | None  # absolute URL when the site has a base URL
+    updated: str
+    author: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """An Atom feed."""
+
+    id: str
+    title: str
+    lang: str | None
+    updated: str
+    self: str | None  # absolute URLs, when the site has a base URL
+    home: str | None
+    entries: tuple[FeedEntry, ...]
+
+
 def page_count(library: Library, story_ids: Sequence[str]) -> int:
     """Pages a list of stories fills (at least one, which may say there is nothing)."""
     return max(1, -(-len(story_ids) // library.settings.page_size))
@@ -125,6 +257,17 @@ def page_slice(library: Library, items: Sequence[Any], number: int) -> Sequence[
     return items[(number - 1) * size : number * size]
 
 
+class Words(dict[str, str]):
+    """Interface words in one language: a mapping that templates also read as attributes
+    (``page.ui.by``) at the cost of a plain attribute, where Jinja's lookup on a dict first
+    fails as an attribute, then finds the item."""
+
+    def __init__(self, words: Mapping[str, str]) -> None:
+        super().__init__(words)
+        # A word named like a dict method (none is) is left to the item lookup.
+        self.__dict__.update((k, v) for k, v in words.items() if not hasattr(dict, k))
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """What every page needs: where it is, its language, and the site-wide navigation."""
@@ -134,7 +277,7 @@ class Page:
     dir: str
     title: str
     site_title: str
-    ui: Mapping[str, str]  # interface words in the page's language
+    ui: Words  # interface words in the page's language
     nav: tuple[Link, ...]
     canonical: str | None  # absolute URL when the site has a base URL
     alternates: tuple[Alternate, ...]
@@ -153,6 +296,47 @@ def _text(value: str, language: Language) -> Text:
     return Text(value, language.code, language.direction)
 
 
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """The parts of a page's frame that depend only on its language: made once per build."""
+
+    language: Language
+    ui: Words
+    nav: tuple[Link, ...]
+    site_title: str
+    site_feed: Alternate
+
+
+@lru_cache(maxsize=64)
+def _frame(library: Library, lang: str) -> _Frame:
+    language = language_of(library, lang)
+    ui = language.ui
+    nav = [Link(urls.DIGEST, _text(ui["digest"], language))]
+    for code, other in library.languages.items():
+        nav.append(Link(urls.language_path(code), _text(other.native_name, other)))
+    nav.append(Link(urls.ACTORS_INDEX, _text(ui["actors"], language)))
+    nav.append(Link(urls.TOPICS_INDEX, _text(ui["topics"], language)))
+    nav.append(Link(urls.VISITS_INDEX, _text(ui["visits"], language)))
+    nav.append(Link(urls.SEARCH, _text(ui["search"], language)))
+    return _Frame(
+        language=language,
+        ui=Words(ui),
+        nav=tuple(nav),
+        site_title=library.settings.site_title(language.code),
+        site_feed=_feed_alternate(library, urls.SITE_FEED, ui["feed"]),
+    )
+
+
+def _feed_alternate(library: Library, feed: str, title: str) -> Alternate:
+    base = library.settings.base_url
+    return Alternate(
+        href=urls.absolute_url(base, feed) if base else feed,
+        type="application/atom+xml",
+        title=title,
+        absolute=bool(base),
+    )
+
+
 def page_frame(
     library: Library,
     path: str,
@@ -166,25 +350,10 @@ def page_frame(
     ``feeds`` are (path, title) of Atom feeds for this page; ``translations``
     are (language code, path) of the same page in other languages.
     """
-    language = language_of(library, lang)
-    ui = language.ui
-    nav = [Link(urls.DIGEST, _text(ui["digest"], language))]
-    for code, other in library.languages.items():
-        nav.append(Link(urls.language_path(code), _text(other.native_name, other)))
-    nav.append(Link(urls.ACTORS_INDEX, _text(ui["actors"], language)))
-    nav.append(Link(urls.TOPICS_INDEX, _text(ui["topics"], language)))
-    nav.append(Link(urls.VISITS_INDEX, _text(ui["visits"], language)))
-    nav.append(Link(urls.SEARCH, _text(ui["search"], language)))
+    frame = _frame(library, lang)
     base = library.settings.base_url
-    alternates = [
-        Alternate(
-            href=urls.absolute_url(base, feed) if base else feed,
-            type="application/atom+xml",
-            title=feed_title,
-            absolute=bool(base),
-        )
-        for feed, feed_title in [(urls.SITE_FEED, ui["feed"]), *feeds]
-    ]
+    alternates = [frame.site_feed]
+    alternates.extend(_feed_alternate(library, feed, feed_title) for feed, feed_title in feeds)
     if base:
         for code, other_path in translations:
             alternates.append(
@@ -192,12 +361,12 @@ def page_frame(
             )
     return Page(
         path=path,
-        lang=language.code,
-        dir=language.direction,
+        lang=frame.language.code,
+        dir=frame.language.direction,
         title=title,
-        site_title=library.settings.site_title(language.code),
-        ui=ui,
-        nav=tuple(nav),
+        site_title=frame.site_title,
+        ui=frame.ui,
+        nav=frame.nav,
         canonical=urls.absolute_url(base, path) if base else None,
         alternates=tuple(alternates),
         extra=library.settings.extra,
@@ -213,10 +382,12 @@ def actor_name(library: Library, actor_id: str, lang: str) -> Text:
     return _text(name, language_of(library, code))
 
 
+@lru_cache(maxsize=4096)
 def actor_link(library: Library, actor_id: str, lang: str) -> Link:
     return Link(urls.actor_path(actor_id), actor_name(library, actor_id, lang))
 
 
+@lru_cache(maxsize=4096)
 def topic_link(library: Library, topic_id: str | None, lang: str) -> Link | None:
     topic = library.topics.get(topic_id or "")
     if topic is None:
@@ -231,6 +402,7 @@ def topic_link(library: Library, topic_id: str | None, lang: str) -> Link | None
     return Link(urls.topic_path(topic.id), label)
 
 
+@lru_cache(maxsize=4096)
 def visit_link(library: Library, ordinal: int | None, lang: str) -> Link:
     language = language_of(library, lang)
     label = (
@@ -240,6 +412,14 @@ def visit_link(library: Library, ordinal: int | None, lang: str) -> Link:
 
 
 def article_card(library: Library, article: ArticleSummary, lang: str) -> ArticleCard:
+    """An article's card in the page language ``lang``; cached, since the articles of a
+    story are listed on each other's pages."""
+    return _cached_article_card(library, article.id, lang)
+
+
+@lru_cache(maxsize=65536)
+def _cached_article_card(library: Library, article_id: str, lang: str) -> ArticleCard:
+    article = library.articles[article_id]
     page_language = language_of(library, lang)
     own = language_of(library, article.language)
     return ArticleCard(
@@ -277,7 +457,10 @@ def story_card(library: Library, story: Story, lang: str, max_actors: int = 6) -
 
 def forget_cached_views() -> None:
     """Drop cached views of an earlier build (they hold its library)."""
-    _cached_story_card.cache_clear()
+    for cached in (_frame, _cached_story_card, _cached_article_card):
+        cached.cache_clear()
+    for cached_link in (actor_link, topic_link, visit_link):
+        cached_link.cache_clear()
 
 
 @lru_cache(maxsize=4096)
@@ -308,14 +491,14 @@ def _story_card(library: Library, story: Story, lang: str, max_actors: int) -> S
     )
 
 
-def _grouped_by_visit(library: Library, story_ids: Sequence[str], lang: str) -> list[dict]:
-    groups: list[dict[str, Any]] = []
+def _grouped_by_visit(library: Library, story_ids: Sequence[str], lang: str) -> list[VisitGroup]:
+    groups: list[VisitGroup] = []
     for story_id in story_ids:
         story = library.stories[story_id]
         link = visit_link(library, story.visit, lang)
-        if not groups or groups[-1]["visit"] != link:
-            groups.append({"visit": link, "stories": []})
-        groups[-1]["stories"].append(story_card(library, story, lang))
+        if not groups or groups[-1].visit != link:
+            groups.append(VisitGroup(link, []))
+        groups[-1].stories.append(story_card(library, story, lang))
     return groups
 
 
@@ -345,16 +528,16 @@ def story_context(library: Library, story_id: str) -> dict[str, Any]:
     for code, members in library.story_languages[story_id].items():
         language = language_of(library, code)
         columns.append(
-            {
-                "language": _text(language.native_name, language),
-                "articles": [
-                    {
-                        "card": article_card(library, library.articles[a], lang),
-                        "subtitle": _text(library.articles[a].subtitle or "", language),
-                    }
+            StoryColumn(
+                language=_text(language.native_name, language),
+                articles=tuple(
+                    ColumnArticle(
+                        card=article_card(library, library.articles[a], lang),
+                        subtitle=_text(library.articles[a].subtitle or "", language),
+                    )
                     for a in members
-                ],
-            }
+                ),
+            )
         )
     timeline = sorted(
         (article_card(library, library.articles[a], lang) for a in story.article_ids),
@@ -373,16 +556,21 @@ def story_context(library: Library, story_id: str) -> dict[str, Any]:
         "disagreement": disagreement,
         "columns": columns,
         "reasons": story.reasons,
-        "quotes": _quotes(library, story.article_ids, lang)[:STORY_QUOTES],
+        "quotes": _quotes(library, story.article_ids, lang, STORY_QUOTES),
         "timeline": timeline,
     }
 
 
 def _quotes(
-    library: Library, article_ids: Sequence[str], lang: str, actor_id: str | None = None
-) -> list[dict[str, Any]]:
-    """Quotes in these articles, grouped by speaker (or only ``actor_id``'s)."""
-    rows = []
+    library: Library,
+    article_ids: Sequence[str],
+    lang: str,
+    limit: int,
+    actor_id: str | None = None,
+) -> list[QuoteView]:
+    """The first ``limit`` quotes in these articles, in their order (only ``actor_id``'s
+    when given)."""
+    rows: list[QuoteView] = []
     for article_id in article_ids:
         article = library.articles[article_id]
         own = language_of(library, article.language)
@@ -391,29 +579,36 @@ def _quotes(
                 continue
             if actor_id is not None and quote.actor_id != actor_id:
                 continue
+            if len(rows) == limit:
+                return rows
             rows.append(
-                {
-                    "speaker": actor_link(library, quote.actor_id, lang),
-                    "text": _text(quote.text, own),
-                    "article": Link(urls.article_path(article_id), _text(article.title, own)),
-                }
+                QuoteView(
+                    speaker=actor_link(library, quote.actor_id, lang),
+                    text=_text(quote.text, own),
+                    article=Link(urls.article_path(article_id), _text(article.title, own)),
+                )
             )
     return rows
 
 
 def render_block(block: Block) -> Markup:
     """HTML of one body block; all text escaped, Markdown rendered without raw HTML."""
+    # escape() is what Markup.format applies to each argument, without its slow
+    # string.Formatter machinery (this runs once per paragraph of every article)
     if block.kind == "heading":
-        return Markup("<h2>{}</h2>").format(block.text)
+        return Markup(f"<h2>{escape(block.text)}</h2>")
     if block.kind == "markdown":
         source = block.text.replace("&", "&amp;").replace("<", "&lt;")
         return Markup(markdown_lib.markdown(source, output_format="html"))
-    return Markup("<p>{}</p>").format(block.text)
+    return Markup(f"<p>{escape(block.text)}</p>")
+
+
+_JSON_LD = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # made once, not per page
 
 
 def json_ld(data: Mapping[str, Any]) -> Markup:
     """JSON for a <script type="application/ld+json">, safe against '</script>'."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = _JSON_LD.encode(data)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
 
@@ -444,15 +639,15 @@ def article_context(library: Library, record: StoredArticle) -> dict[str, Any]:
             continue
         other = language_of(library, other_code)
         other_languages.append(
-            {
-                "label": language.ui["same_story_in"].format(
+            ArticleList(
+                label=language.ui["same_story_in"].format(
                     language=language.ui.get(f"language_{other_code}", other.native_name)
                 ),
-                "articles": [
+                articles=tuple(
                     article_card(library, library.articles[a], code)
                     for a in members[:OTHER_LANGUAGE_ARTICLES]
-                ],
-            }
+                ),
+            )
         )
     clean = article.clean
     metadata: dict[str, Any] = {
@@ -483,31 +678,31 @@ def article_context(library: Library, record: StoredArticle) -> dict[str, Any]:
         ]
     return {
         "page": page,
-        "article": {
-            "title": clean.title,
-            "subtitle": clean.subtitle,
-            "author": clean.author,
-            "source": clean.meta.source,
-            "date": article.date,
-            "updated": clean.updated,
-            "url": clean.meta.url,
-            "body": [Markup(html) for html in record.body_html],
-            "removals": clean.removals,
-            "actors": [
+        "article": ArticleView(
+            title=clean.title,
+            subtitle=clean.subtitle,
+            author=clean.author,
+            source=clean.meta.source,
+            date=article.date,
+            updated=clean.updated,
+            url=clean.meta.url,
+            body=tuple(Markup(html) for html in record.body_html),
+            removals=tuple(clean.removals),
+            actors=tuple(
                 actor_link(library, m.actor_id, code)
                 for m in article.actors
                 if m.actor_id in library.actors
-            ],
-            "visit": visit_link(library, story.visit, code) if story.visit is not None else None,
-            "date_hints": date_hints_text(article.date_hints, language.ui)
+            ),
+            visit=visit_link(library, story.visit, code) if story.visit is not None else None,
+            date_hints=date_hints_text(article.date_hints, language.ui)
             if not article.date
             else None,
-            "disagreement": language.ui["counts_disagree"].format(
+            disagreement=language.ui["counts_disagree"].format(
                 counts=", ".join(str(n) for n in sorted(set(article.visit.ordinals)))
             )
             if article.visit and len(set(article.visit.ordinals)) > 1
             else None,
-        },
+        ),
         "json_ld": json_ld(metadata),
         "story": Link(urls.story_path(story.id), story_title(library, story, code)),
         "other_languages": other_languages,
@@ -540,11 +735,11 @@ def language_context(library: Library, code: str, number: int = 1) -> dict[str, 
         shown = members[:LANGUAGE_PAGE_ARTICLES]
         more = len(members) - len(shown)
         stories.append(
-            {
-                "card": story_card(library, story, code),
-                "articles": [article_card(library, library.articles[a], code) for a in shown],
-                "more": language.ui["more_articles"].format(n=more) if more else None,
-            }
+            LanguageStory(
+                card=story_card(library, story, code),
+                articles=tuple(article_card(library, library.articles[a], code) for a in shown),
+                more=language.ui["more_articles"].format(n=more) if more else None,
+            )
         )
     return {
         "page": page,
@@ -566,15 +761,15 @@ def actor_context(library: Library, actor_id: str, number: int = 1) -> dict[str,
         name.text,
         feeds=[(urls.actor_feed_path(actor_id), f"{ui['feed']}: {name.text}")],
     )
-    names = [
+    names = tuple(
         _text(actor.names[code], language_of(library, code))
         for code in sorted(actor.names, key=lambda c: (c not in library.languages, c))
-    ]
-    roles = [
+    )
+    roles = tuple(
         _text(role, language_of(library, code))
         for code in sorted(actor.roles)
         for role in actor.roles[code][:1]
-    ]
+    )
     article_ids = library.articles_of_actor.get(actor_id, ())
     together = library.actors_together.get(actor_id, ())
     story_ids = library.stories_of_actor.get(actor_id, ())
@@ -582,19 +777,17 @@ def actor_context(library: Library, actor_id: str, number: int = 1) -> dict[str,
     page_articles = actor_page_articles(library, actor_id, page_stories)
     return {
         "page": page,
-        "actor": {
-            "name": name,
-            "names": names,
-            "roles": roles,
-            "description": actor.description.get(lang),
-            "article_count": len(article_ids),
-        },
+        "actor": ActorView(
+            name=name,
+            names=names,
+            roles=roles,
+            description=actor.description.get(lang),
+            article_count=len(article_ids),
+        ),
         "stories": [story_card(library, library.stories[s], lang) for s in page_stories],
         "articles": [article_card(library, library.articles[a], lang) for a in page_articles],
-        "quotes": _quotes(library, page_articles, lang, actor_id=actor_id)[:ACTOR_PAGE_QUOTES],
-        "met_with": [
-            {"link": actor_link(library, other, lang), "count": n} for other, n in together[:8]
-        ]
+        "quotes": _quotes(library, page_articles, lang, ACTOR_PAGE_QUOTES, actor_id),
+        "met_with": [MetWith(actor_link(library, other, lang), n) for other, n in together[:8]]
         if number == 1
         else [],
         "pager": pager(first, number, actor_pages(library, actor_id)),
@@ -623,18 +816,18 @@ def actors_index_context(library: Library) -> dict[str, Any]:
     ui = language_of(library, lang).ui
     page = page_frame(library, urls.ACTORS_INDEX, lang, ui["actors"])
     rows = [
-        {
-            "link": actor_link(library, actor_id, lang),
-            "other_names": [
+        ActorRow(
+            link=actor_link(library, actor_id, lang),
+            other_names=tuple(
                 _text(name, language_of(library, code))
                 for code, name in sorted(actor.names.items())
                 if code != lang
-            ],
-            "articles": len(library.articles_of_actor.get(actor_id, ())),
-        }
+            ),
+            articles=len(library.articles_of_actor.get(actor_id, ())),
+        )
         for actor_id, actor in sorted(library.actors.items())
     ]
-    rows.sort(key=lambda row: (-row["articles"], row["link"].label.text))
+    rows.sort(key=lambda row: (-row.articles, row.link.label.text))
     return {"page": page, "actors": rows}
 
 
@@ -671,11 +864,12 @@ def topics_index_context(library: Library) -> dict[str, Any]:
     ui = language_of(library, lang).ui
     page = page_frame(library, urls.TOPICS_INDEX, lang, ui["topics"])
     rows = [
-        {
-            "link": topic_link(library, topic_id, lang),
-            "stories": len(library.stories_of_topic.get(topic_id, ())),
-        }
+        IndexRow(
+            link=link,
+            stories=len(library.stories_of_topic.get(topic_id, ())),
+        )
         for topic_id in sorted(library.topics)
+        if (link := topic_link(library, topic_id, lang)) is not None
     ]
     return {"page": page, "topics": rows}
 
@@ -706,10 +900,10 @@ def visits_index_context(library: Library) -> dict[str, Any]:
     ui = language_of(library, lang).ui
     page = page_frame(library, urls.VISITS_INDEX, lang, ui["visits"])
     rows = [
-        {
-            "link": visit_link(library, ordinal, lang),
-            "stories": len(library.stories_of_visit.get(ordinal, ())),
-        }
+        IndexRow(
+            link=visit_link(library, ordinal, lang),
+            stories=len(library.stories_of_visit.get(ordinal, ())),
+        )
         for ordinal in library.visit_order
     ]
     return {"page": page, "visits": rows}
@@ -744,31 +938,31 @@ def feed_context(
     for article_id in feed_entries(library, article_ids):
         article = library.articles[article_id]
         entries.append(
-            {
-                "id": _tag_uri(base, urls.article_path(article_id)),
-                "title": article.title,
-                "lang": article.language,
-                "path": urls.article_path(article_id),
-                "href": urls.absolute_url(base, urls.article_path(article_id)) if base else None,
-                "updated": _timestamp(article.date),
-                "author": article.author
+            FeedEntry(
+                id=_tag_uri(base, urls.article_path(article_id)),
+                title=article.title,
+                lang=article.language,
+                path=urls.article_path(article_id),
+                href=urls.absolute_url(base, urls.article_path(article_id)) if base else None,
+                updated=_timestamp(article.date),
+                author=article.author
                 or article.source
                 or library.settings.site_title(article.language),
-                "summary": article.lead,
-            }
+                summary=article.lead,
+            )
         )
-    updated = max((e["updated"] for e in entries), default=EPOCH)
+    updated = max((e.updated for e in entries), default=EPOCH)
     return {
         "page": page_frame(library, path, lang or library.settings.default_language, title),
-        "feed": {
-            "id": _tag_uri(base, path),
-            "title": title,
-            "lang": lang,
-            "updated": updated,
-            "self": urls.absolute_url(base, path) if base else None,
-            "home": urls.absolute_url(base, urls.DIGEST) if base else None,
-            "entries": entries,
-        },
+        "feed": Feed(
+            id=_tag_uri(base, path),
+            title=title,
+            lang=lang,
+            updated=updated,
+            self=urls.absolute_url(base, path) if base else None,
+            home=urls.absolute_url(base, urls.DIGEST) if base else None,
+            entries=tuple(entries),
+        ),
     }
 
 

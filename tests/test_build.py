@@ -161,8 +161,9 @@ def test_the_cleaning_report_lists_every_removal_with_its_rule(seed_site: Path) 
 def test_a_new_site_s_boilerplate_needs_only_a_line_of_data(mini_site) -> None:
     article = "Headline here\nA body sentence that stays.\nWibble the Wobble Gazette today\n"
     report, site = mini_site({"seeds/a.txt": article})
-    assert "Wobble Gazette" in (site / "articles" / "a.html").read_text("utf-8").split(
-        "<details")[0]
+    assert (
+        "Wobble Gazette" in (site / "articles" / "a.html").read_text("utf-8").split("<details")[0]
+    )
     report, site = mini_site(
         {
             "seeds/a.txt": article,
