@@ -42,6 +42,9 @@ class PageSpec:
     path: str
     key: Callable[[], Key] | None  # see pagekeys.py; None: made on every build
     make: Callable[[jinja2.Environment], str | Iterable[str]]  # the text, whole or in pieces
+    # Made from many articles, at up to a hundred times a page's cost: workers are given
+    # these first and one at a time, so that none is left making them all at the end.
+    heavy: bool = False
 
 
 def _page(
@@ -156,9 +159,12 @@ def page_specs(
     yield from feed_specs(library, keys)
     yield from search_specs(library, store)
     # Made from the whole collection, on every build: cheap enough, and always current.
-    yield PageSpec(urls.DIGEST_JSON, None, lambda env: digest_json(library, memo))
+    yield PageSpec(urls.DIGEST_JSON, None, lambda env: digest_json(library, memo), heavy=True)
     yield PageSpec(
-        urls.CLEANING_REPORT, None, lambda env: cleaning_report_json(library, store, memo)
+        urls.CLEANING_REPORT,
+        None,
+        lambda env: cleaning_report_json(library, store, memo),
+        heavy=True,
     )
 
 
@@ -232,6 +238,7 @@ def search_specs(library: Library, store: ArticleStore) -> Iterator[PageSpec]:
             urls.search_shard_path(number),
             lambda m=members: ("search", tuple(library.article_keys[a] for a in m)),
             lambda env, m=members: search_shard(library, store, m),
+            heavy=True,
         )
 
 
@@ -330,7 +337,7 @@ def render_site(
         here = []
     workers = jobs or os.cpu_count() or 1
     if workers > 1 and (jobs > 1 or len(todo) >= PARALLEL_PAGES_FROM) and _can_fork():
-        chunks = [todo[i : i + PAGE_CHUNK] for i in range(0, len(todo), PAGE_CHUNK)]
+        chunks = _chunks(todo, specs, workers)
         store.close()  # a database connection must not cross a fork; each worker opens its own
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -359,6 +366,20 @@ def render_site(
     current.update(dict.fromkeys(assets, ASSET))
     reused = len(written) - len(made)
     return RenderResult(written, made, reused, Manifest(global_key, current))
+
+
+def _chunks(todo: Sequence[int], specs: Sequence[PageSpec], workers: int) -> list[list[int]]:
+    """Tasks for the workers, in the order they are handed out: heavy files first, one
+    each, then pages in chunks that shrink towards the end, so that the workers finish
+    together (a chunk's cost varies: a story of a thousand articles is a slow page)."""
+    chunks = [[i] for i in todo if specs[i].heavy]
+    pages = [i for i in todo if not specs[i].heavy]
+    start = 0
+    while start < len(pages):
+        size = max(1, min(PAGE_CHUNK, (len(pages) - start) // (4 * workers)))
+        chunks.append(pages[start : start + size])
+        start += size
+    return chunks
 
 
 def _can_fork() -> bool:

@@ -22,7 +22,8 @@ from site_builder.views import render_block
 _PIECES = [
     "Read more", "read  MORE", "Related", "related coverage", "More on this story",
     "Editor\u2019s picks", "\u017ftories", "R\u0130lated", "also", "The", "x", "aB",
-    "abcDe", "abc\u201dDe", "abc?De", "McDonald", "\u05e2\u05d5\u05d3 \u05d1\u05e0\u05d5\u05e9\u05d0",
+    "abcDe", "abc\u201dDe", "abc?De", "McDonald",
+    "\u05e2\u05d5\u05d3 \u05d1\u05e0\u05d5\u05e9\u05d0",
     "\u05e7\u05e8\u05d0\u05d5 \u05d2\u05dd", ":", " - ", "\u2013", "|", ">", "\u00bb", " ", "  ",
     ".", "\n", "'", '"', "\u05f3", "\u05f4", "_", "1.5", "a.b.", "\u0345", "\u00df", "\u0130",
 ]  # fmt: skip

@@ -4,8 +4,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from site_builder.build import BuildOptions, build_site
+from site_builder.render import PageSpec, _chunks
 
 from .conftest import CONTENT, SEEDS, TEMPLATES
 
@@ -51,3 +54,23 @@ def test_a_dask_cluster_gives_the_same_site_as_a_local_build(
     assert not report.errors
     assert _files(tmp_path / "site") == _files(serial_site)
     shutil.rmtree(tmp_path / "site")
+
+
+@given(
+    heavy=st.lists(st.booleans(), max_size=3000),
+    workers=st.integers(min_value=1, max_value=16),
+    data=st.data(),
+)
+def test_page_tasks_hold_every_file_once_heavy_ones_first_and_alone(
+    heavy: list[bool], workers: int, data: st.DataObject
+) -> None:
+    specs = [PageSpec(f"p{i}", None, lambda env: "", heavy=h) for i, h in enumerate(heavy)]
+    todo = sorted(data.draw(st.sets(st.integers(0, max(0, len(specs) - 1)))) if specs else [])
+    chunks = _chunks(todo, specs, workers)
+    assert sorted(i for chunk in chunks for i in chunk) == todo
+    assert all(chunk for chunk in chunks)
+    heavy_tasks = [chunk for chunk in chunks if any(specs[i].heavy for i in chunk)]
+    assert heavy_tasks == chunks[: len(heavy_tasks)]
+    assert all(len(chunk) == 1 for chunk in heavy_tasks)
+    # the last tasks are small, so that the workers finish together
+    assert all(len(chunk) <= max(1, len(todo) // (4 * workers)) for chunk in chunks[-workers:])
