@@ -13,6 +13,7 @@ is rendered.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -107,6 +108,8 @@ def _for_its_page(analysed: AnalysedArticle) -> AnalysedArticle:
 def _init_worker(data: AnalysisData) -> None:
     global _worker
     _worker = data
+    # What the worker inherited lives as long as it does: the collector need not walk it.
+    gc.freeze()
 
 
 def _work(task: tuple[str, ArticleSource]) -> Result:
