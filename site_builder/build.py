@@ -67,10 +67,10 @@ class BuildSession:
     The cache's entries, each valid while its file on disk is unchanged, and the
     render memo (see render.py): the next build is the same build a new process
     would make, minus reading back what this process wrote or read last time.
-    Its saves to the cache wait until ``save_cache`` (or the next build), so
-    that the site is up to date, and the browser reloaded, before the cache is
-    written.  Measured at 10,000 articles, this makes a one-word edit three
-    times faster than in a new process (bench/run.py).
+    Its saves to the cache wait until ``settle`` (or the next build), so that
+    the site is up to date, and the browser reloaded, before the cache is
+    written.  Measured at 10,000 articles (bench/run.py), a one-word edit is
+    on disk in about 0.7 s, against 3.4 s for a new process.
     """
 
     cache_entries: dict[str, Any] = field(default_factory=dict)
@@ -90,6 +90,17 @@ class BuildSession:
         """Write what the last build saved to the cache."""
         BuildCache(self.cache_folder, self.cache_entries, self.unsaved).write_deferred()
 
+    def settle(self) -> None:
+        """Between builds, while nobody waits: write the cache, collect the cycles the
+        last build left, and freeze what survives.  The session holds the whole
+        collection; without the freeze, each of the next build's full collections
+        walks all of it again (0.2 s at 10,000 articles, several per build); and the
+        builds themselves run without collections, leaving their cycles to this."""
+        self.save_cache()
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
 
 def build_site(
     options: BuildOptions, progress: Progress | None = None, session: BuildSession | None = None
@@ -107,11 +118,15 @@ def build_site(
         return dataclasses.replace(
             unchanged, seconds=time.perf_counter() - started, up_to_date=True
         )
-    memo = session.render_memo if session is not None else None
-    with _article_store_root(options.cache) as store_root:
-        report = _build(options, cache, store_root, stamp, stats, started, progress, memo)
-    if session is not None:
-        session.built = True
+    if session is None:
+        with _article_store_root(options.cache) as store_root:
+            return _build(options, cache, store_root, stamp, stats, started, progress, None)
+    # A session's builds leave their cycles to ``settle``, after the site is up to date.
+    with paused_gc(), _article_store_root(options.cache) as store_root:
+        report = _build(
+            options, cache, store_root, stamp, stats, started, progress, session.render_memo
+        )
+    session.built = True
     return report
 
 

@@ -242,7 +242,7 @@ def run_serve(args: argparse.Namespace) -> int:
     session = BuildSession()  # rebuilds reuse what the last build loaded and saved
     if build_once(args, options, session) is None and not args.output.exists():
         return EXIT_ERRORS
-    session.save_cache()
+    session.settle()
     if args.bind not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"warning: serving on {args.bind}: other machines can reach this site", file=sys.stderr
@@ -253,7 +253,7 @@ def run_serve(args: argparse.Namespace) -> int:
         args.bind,
         args.port,
         rebuild=lambda: build_once(args, options, session) is not None,
-        after_rebuild=session.save_cache,
+        after_rebuild=session.settle,
         watched=watched,
     )
     return EXIT_OK

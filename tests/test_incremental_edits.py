@@ -123,7 +123,7 @@ def test_a_series_of_edits_built_incrementally_equals_full_builds(
         edit(collection)
         report = build_site(options, session=session)
         if session is not None and step % 2:
-            session.save_cache()
+            session.settle()
         full = tmp_path / f"full-{step}"
         build_site(BuildOptions(collection / "seeds", collection / "content", (TEMPLATES,), full))
         mine, theirs = _files(site), _files(full)
@@ -180,7 +180,7 @@ def test_a_resident_session_sees_what_another_build_wrote(collection: Path, tmp_
     )
     session = BuildSession()
     build_site(options, session=session)
-    session.save_cache()
+    session.settle()
     _edit_one_word(collection)
     build_site(options)  # as another process would: no session
     _seed(collection, 4).write_text("A new headline\n" + "Body text. " * 40, encoding="utf-8")
