@@ -163,6 +163,8 @@ class BuildCache:
     def forget(self, name: str) -> None:
         if self.resident is not None:
             self.resident.pop(name, None)
+        if self.deferred is not None:  # a save still waiting is forgotten too
+            self.deferred[:] = [entry for entry in self.deferred if entry[0] != name]
         if self.folder is not None:
             (self.folder / name).unlink(missing_ok=True)
 
