@@ -19,10 +19,8 @@ from itertools import compress
 from typing import NamedTuple
 
 from .analyse_text import (
-    ENTRIES,
     MEMO_LIMIT,
     NORM,
-    SECOND,
     TEXT,
     TITLE_ONLY,
     Entry,
@@ -34,6 +32,7 @@ from .analyse_text import (
     is_latin,
     kinds_of,
     normalise_word,
+    per_match,
     split_phrase,
 )
 from .load import Actor
@@ -113,12 +112,8 @@ _ACTOR_ENTRY: dict[int, tuple[tuple[Entry, ...], Entry | None]] = {}
 
 
 def _actor_entries(matches: Sequence[Match]) -> list[Entry | None]:
-    """``_actor_entry`` of every match: one C-level map once the entry tuples are known
-    (the memo holds every tuple it knows, so no other object can have its id)."""
-    try:
-        return list(map(SECOND, map(_ACTOR_ENTRY.__getitem__, map(id, map(ENTRIES, matches)))))
-    except KeyError:
-        return [_actor_entry(m) for m in matches]
+    """``_actor_entry`` of every match."""
+    return per_match(_ACTOR_ENTRY, _actor_entry, matches)
 
 
 def find_mentions(scanner: NameScanner) -> list[Mention]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from itertools import accumulate, compress, repeat
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from .yamlio import safe_load
 
@@ -432,17 +432,28 @@ def entry_kinds(entries: tuple[Entry, ...]) -> frozenset[str]:
 
 
 _KINDS: dict[int, tuple[tuple[Entry, ...], frozenset[str]]] = {}
-ENTRIES = itemgetter(2)  # a match's entries
-SECOND = itemgetter(1)
+_ENTRIES = itemgetter(2)  # a match's entries
+_SECOND = itemgetter(1)
+Remembered = TypeVar("Remembered")
+
+
+def per_match(
+    memo: Mapping[int, tuple[tuple[Entry, ...], Remembered]],
+    compute: Callable[[Match], Remembered],
+    matches: Sequence[Match],
+) -> list[Remembered]:
+    """``compute`` of every match, where ``memo`` remembers it by the id of the match's
+    entry tuple (as ``entry_kinds`` does).  Once every tuple is remembered this is one
+    C-level map: the memo holds every tuple it knows, so no other object can have its id."""
+    try:
+        return list(map(_SECOND, map(memo.__getitem__, map(id, map(_ENTRIES, matches)))))
+    except KeyError:
+        return [compute(m) for m in matches]
 
 
 def kinds_of(matches: Sequence[Match]) -> list[frozenset[str]]:
-    """``entry_kinds`` of every match.  Once each entry tuple is remembered this is one
-    C-level map: the memo holds every tuple it knows, so no other object can have its id."""
-    try:
-        return list(map(SECOND, map(_KINDS.__getitem__, map(id, map(ENTRIES, matches)))))
-    except KeyError:
-        return [entry_kinds(m.entries) for m in matches]
+    """``entry_kinds`` of every match."""
+    return per_match(_KINDS, lambda m: entry_kinds(m.entries), matches)
 
 
 TITLE_ONLY = frozenset({"title"})

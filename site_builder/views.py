@@ -457,10 +457,9 @@ def story_card(library: Library, story: Story, lang: str, max_actors: int = 6) -
 
 def forget_cached_views() -> None:
     """Drop cached views of an earlier build (they hold its library)."""
-    for cached in (_frame, _cached_story_card, _cached_article_card):
+    cached_views = (_frame, _cached_story_card, _cached_article_card)
+    for cached in (*cached_views, actor_link, topic_link, visit_link):
         cached.cache_clear()
-    for cached_link in (actor_link, topic_link, visit_link):
-        cached_link.cache_clear()
 
 
 @lru_cache(maxsize=4096)
