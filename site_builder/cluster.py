@@ -423,13 +423,18 @@ class _Language:
     bare: dict[str, str]  # word -> the word without its prefixes, only where the two differ
     frequency: Counter[str]  # bare word -> articles using it (document frequency)
     idf: dict[str, float] = field(default_factory=dict)
-    rank: dict[str, int] = field(default_factory=dict)  # by (frequency, word): the cut's order
+    rank: dict[str, int] = field(default_factory=dict)  # by (-idf, word): the cut's order
 
     def refresh(self) -> None:
-        """IDF and rank from the frequencies (cheap: one entry per distinct word)."""
+        """IDF and rank from the frequencies (cheap: one entry per distinct word).
+
+        The rank orders by IDF, not by frequency, so that, like every weight, it
+        changes only where an IDF does (see ``inverse_document_frequency``).
+        """
         total = self.documents
         self.idf = {t: inverse_document_frequency(df, total) for t, df in self.frequency.items()}
-        order = sorted(self.frequency, key=lambda t: (self.frequency[t], t))
+        idf = self.idf
+        order = sorted(self.frequency, key=lambda t: (-idf[t], t))
         self.rank = dict(zip(order, range(len(order)), strict=True))
 
     def stripped(self, terms: Iterable[str]) -> set[str]:
@@ -648,13 +653,11 @@ def _item(
     term_of = {intern(f"t:{source.language}:{term}"): term for term in top_terms}
     index_keys = [k for k in features if k[0] != "k"] + list(term_of)
     # A key no other article holds cannot find a story: the rarest shared keys are the best.
-    frequencies = {k: tables.frequency[k] for k in features if k[0] != "k"}
-    frequencies.update((k, table.frequency[term]) for k, term in term_of.items())
-    rarest = sorted((frequencies[k], k) for k in index_keys if frequencies[k] > 1)
-    keys = tuple(
-        (k, table.idf[term_of[k]] if k in term_of else tables.feature_idf(k))
-        for _, k in rarest[: int(settings.block_keys)]
-    )
+    # Rarest by IDF, which an edit seldom changes (its frequency it changes every time).
+    shared = {k: tables.feature_idf(k) for k in features if k[0] != "k" and tables.frequency[k] > 1}
+    shared.update((k, table.idf[term]) for k, term in term_of.items() if table.frequency[term] > 1)
+    rarest = sorted((-idf, k) for k, idf in shared.items())
+    keys = tuple((k, -negated) for negated, k in rarest[: int(settings.block_keys)])
     return _Item(
         source=source,
         id=source.id,
@@ -740,7 +743,9 @@ class _Items:
 
     def packed(self) -> dict[str, _Packed]:
         """Every vector known now, for the next run's memo (the items' own arrays, shared)."""
-        found = {i: v for i, v in self.vectors.items() if i not in self.affected}
+        found = {
+            i: v for i, v in self.vectors.items() if i not in self.affected and i in self.sources
+        }
         found.update(self._vectors)
         return found
 
@@ -1106,7 +1111,8 @@ def _cluster(
         words, contributions = [], {}
     else:
         tables, affected = _update_tables(previous, unique, _depth(settings))
-        words, contributions = list(previous.words), dict(previous.contributions)
+        words = list(previous.words)
+        contributions = {i: c for i, c in previous.contributions.items() if i in unique}
     numbers = _record(contributions, words, unique, affected, _depth(settings))
     vectors = previous.vectors if previous is not None else {}
     items = _Items(unique, tables, settings, words, numbers, vectors, affected)
@@ -1164,13 +1170,14 @@ def _memo_key(settings: ClusterSettings, topics: Sequence[Topic], actors: Sequen
 
 
 def _reusable(memo: ClusterMemo | None, key: str, features: Mapping[str, ArticleFeatures]) -> bool:
-    """A memo helps only for the same settings and the same articles in the same languages:
-    another article count changes every IDF, so nothing could be reused exactly."""
+    """A memo helps only for the same settings, with every article it knew in the same
+    language and no language it did not know (articles may come and go)."""
     if not isinstance(memo, ClusterMemo) or memo.key != key:
         return False
-    if memo.contributions.keys() != features.keys():
+    known = memo.contributions
+    if any(i in known and known[i][1] != f.language for i, f in features.items()):
         return False
-    return all(memo.contributions[i][1] == f.language for i, f in features.items())
+    return {f.language for f in features.values()} <= memo.tables.languages.keys()
 
 
 def _record(
@@ -1208,32 +1215,56 @@ def _update_tables(
 ) -> tuple[_Tables, set[str]]:
     """The last run's tables brought up to date, and the articles whose items may differ.
 
-    An item depends on its own features and on the document frequencies of its own
-    keys and words (and on which of its words lose their prefixes).  So the items to
-    recompute are the edited articles and those holding a key or word whose
-    frequency (or bare form) changed; all others are provably the same.
+    An item depends on its own features and on the IDF of its own keys and words
+    (and on which of its words lose their prefixes, and which keys some other
+    article shares).  So the items to recompute are the new and edited articles and
+    those holding a key or word whose IDF (or bare form) changed; all others are
+    provably the same.  An article added or removed changes the collection's size,
+    and with it every exact IDF by about 1/N: rounded, few of them move (see
+    ``inverse_document_frequency``), and only their holders are recomputed.
     """
-    changed = [i for i, f in features.items() if memo.contributions[i][0] != f.digest]
-    if not changed:
+    known = memo.contributions
+    removed = [i for i in known if i not in features]
+    changed = [i for i, f in features.items() if i not in known or known[i][0] != f.digest]
+    if not changed and not removed:
         return memo.tables, set()
     affected = set(changed)
-    tables = _Tables(memo.tables.total, Counter(memo.tables.frequency), dict(memo.tables.languages))
-    old_keys = {i: memo.contributions[i][2] for i in changed}
+    before = memo.tables
+    tables = _Tables(len(features), Counter(before.frequency), dict(before.languages))
     new_keys = {i: _all_keys(features[i], depth) for i in changed}
-    moved = _move_counts(tables.frequency, old_keys.values(), new_keys.values())
-    outside = {k for k in moved if tables.frequency[k] > sum(k in v for v in new_keys.values())}
+    moved = _move_counts(
+        tables.frequency,
+        [known[i][2] for i in (*changed, *removed) if i in known],
+        new_keys.values(),
+    )
+    # As with words (see ``_update_language``), only keys whose IDF changed matter.
+    candidates = moved | tables.frequency.keys() if tables.total != before.total else moved
+    reweighed = {
+        k
+        for k in candidates
+        if tables.feature_idf(k) != inverse_document_frequency(before.frequency[k], before.total)
+    }
+    outside = {k for k in reweighed if tables.frequency[k] > sum(k in v for v in new_keys.values())}
     if outside:
         affected.update(
             i
             for i, f in features.items()
             if i not in affected and not outside.isdisjoint(_all_keys(f, depth))
         )
-    for language in sorted({features[i].language for i in changed}):
-        mine = [i for i in changed if features[i].language == language]
-        old_words = {i: [memo.words[n] for n in memo.contributions[i][3]] for i in mine}
+    languages = {features[i].language for i in changed} | {known[i][1] for i in removed}
+    for language in sorted(languages):
+        edited = [i for i in changed if features[i].language == language]
+        old_words = {
+            i: [memo.words[n] for n in known[i][3]]
+            for i in (*edited, *removed)
+            if i in known and known[i][1] == language
+        }
         members = {i: f for i, f in features.items() if f.language == language}
+        if not members:  # the language's last article went
+            del tables.languages[language]
+            continue
         table, touched = _update_language(
-            language, tables.languages[language], old_words, members, affected
+            language, tables.languages[language], old_words, edited, members, affected
         )
         tables.languages[language] = table
         affected.update(touched)
@@ -1264,12 +1295,15 @@ def _update_language(
     language: str,
     old: _Language,
     old_words: Mapping[str, Sequence[str]],
+    edited: Sequence[str],
     members: Mapping[str, ArticleFeatures],
     affected: set[str],
 ) -> tuple[_Language, set[str]]:
-    """One language's table after edits of ``old_words``' articles, and the articles touched."""
+    """One language's table after its ``edited`` articles (new ones too) changed and its
+    articles not among ``members`` went; ``old_words`` are the last run's words of both.
+    Returns the table and the articles touched."""
     vocabulary = Counter(old.vocabulary)
-    flipped = _move_counts(vocabulary, old_words.values(), [members[i].terms for i in old_words])
+    flipped = _move_counts(vocabulary, old_words.values(), [members[i].terms for i in edited])
     flipped = {w for w in flipped if (w in vocabulary) != (w in old.vocabulary)}
     bare = dict(old.bare)
     lexicon = language_lexicon(language)
@@ -1282,17 +1316,26 @@ def _update_language(
             else:
                 bare.pop(word, None)
     rebared = {w for w in set(bare) | set(old.bare) if bare.get(w, w) != old.bare.get(w, w)}
-    touched = set(old_words)
+    touched = set(edited)
     if rebared:  # articles whose words now strip differently
         touched.update(i for i, f in members.items() if not rebared.isdisjoint(f.terms))
-    table = _Language(old.documents, vocabulary, bare, Counter(old.frequency))
+    table = _Language(len(members), vocabulary, bare, Counter(old.frequency))
     previous = _Language(old.documents, old.vocabulary, old.bare, old.frequency)
+    gone = [previous.stripped(words) for i, words in old_words.items() if i not in members]
     before = [
-        previous.stripped(old_words[i] if i in old_words else members[i].terms) for i in touched
+        previous.stripped(old_words[i] if i in old_words else members[i].terms)
+        for i in touched
+        if i in old_words or i not in edited  # a new article held nothing before
     ]
     after = {i: table.stripped(members[i].terms) for i in touched}
-    moved = _move_counts(table.frequency, before, after.values())
-    outside = {t for t in moved if table.frequency[t] > sum(t in s for s in after.values())}
+    moved = _move_counts(table.frequency, [*before, *gone], after.values())
+    table.refresh()
+    # Only a changed IDF changes other articles' items (a word going from one article to
+    # two changes its IDF too, by ln 2): most moved words keep theirs.  Another article
+    # count moves every exact IDF, and a few rounded ones.
+    candidates = table.frequency.keys() if table.documents != old.documents else moved
+    reweighed = {t for t in candidates if table.idf.get(t) != old.idf.get(t)}
+    outside = {t for t in reweighed if table.frequency[t] > sum(t in s for s in after.values())}
     if outside:  # the words also occur in articles not touched yet: their weights change
         spelled = {w for w in _prefixed_forms(outside, language) if bare.get(w, w) in outside}
         touched.update(
@@ -1300,7 +1343,6 @@ def _update_language(
             for i, f in members.items()
             if i not in touched and i not in affected and not spelled.isdisjoint(f.terms)
         )
-    table.refresh()
     return table, touched
 
 

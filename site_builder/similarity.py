@@ -96,9 +96,23 @@ def numbers(text: str) -> set[str]:
     return found
 
 
+IDF_STEPS = 16  # IDF is rounded up to a multiple of 1/16
+
+
 def inverse_document_frequency(document_frequency: int, documents: int) -> float:
-    """ln((N + 1) / df): a feature every document has counts (almost) nothing."""
-    return math.log((documents + 1) / max(document_frequency, 1))
+    """ln((N + 1) / df), rounded up to a step of ``1 / IDF_STEPS``: a feature every
+    document has counts (almost) nothing.
+
+    Rounded so that one edit rarely changes a weight: adding or removing one use
+    of a word held by ``df`` articles moves its exact IDF by about 1/df, which
+    would re-weigh all ``df`` articles (and rescore their stories) on every edit.
+    Rounded, the value moves only when it crosses a step, about 16/df of the
+    time, so an edit re-weighs some sixteen articles per word whatever the
+    collection's size.  A weight off by less than 1/16 changes no ranking that
+    matters; rounding up keeps every IDF above zero.
+    """
+    exact = math.log((documents + 1) / max(document_frequency, 1))
+    return math.ceil(exact * IDF_STEPS) / IDF_STEPS
 
 
 def tfidf_vectors(

@@ -13,6 +13,7 @@ from site_builder.clean import Block
 from site_builder.cluster import (
     ArticleFeatures,
     Clustering,
+    ClusterMemo,
     article_features,
     cluster_articles,
     cluster_features,
@@ -107,30 +108,93 @@ def test_an_edit_clustered_with_the_memo_equals_clustering_from_scratch(edit: st
     for position in range(len(articles)):
         changed = list(articles)
         changed[position] = EDITS[edit](articles[position])
-        features = features_of(changed)
-        assert repr(cluster(features, memo).stories) == repr(cluster(features).stories)
+        assert_same_as_from_scratch(features_of(changed), memo)
 
 
-def test_adding_and_removing_an_article_with_the_memo_equals_from_scratch() -> None:
+def state(memo: ClusterMemo) -> tuple[object, ...]:
+    """What a memo holds that the next run reads, words spelled out (their numbers are
+    the memo's own): it must be what a run from scratch leaves."""
+    words = memo.words
+    vectors = {
+        i: tuple(zip(map(words.__getitem__, numbers), weights, strict=True))
+        for i, (numbers, weights) in sorted(memo.vectors.items())
+    }
+    tables = memo.tables
+    languages = {
+        name: (
+            t.documents,
+            t.vocabulary,
+            t.bare,
+            t.frequency,
+            t.idf,
+            sorted(t.rank, key=t.rank.get),
+        )
+        for name, t in sorted(tables.languages.items())
+    }
+    contributions = {
+        i: (digest, language, keys, [words[n] for n in numbers])
+        for i, (digest, language, keys, numbers) in sorted(memo.contributions.items())
+    }
+    return tables.total, +tables.frequency, languages, vectors, contributions, repr(memo.joins)
+
+
+def assert_same_as_from_scratch(features: list[ArticleFeatures], memo: ClusterMemo) -> Clustering:
+    result = cluster(features, memo)
+    scratch = cluster(features)
+    assert repr(result.stories) == repr(scratch.stories)
+    assert state(result.memo) == state(scratch.memo)
+    return result
+
+
+NEW = [
+    article("new-en", "en", ("john-kerry",), 9, text="kerry talks ramallah security"),
+    article("new-he", "he", ("john-kerry",), None, "unknown", text="kerry security talks"),
+    article("new-story", "en", ("saeb-erekat",), None, "unknown", text="wholly fresh words"),
+]
+
+
+def larger_corpus() -> list[AnalysedArticle]:
+    """Enough articles that one more moves only some rounded IDFs, not all of them."""
+    return corpus() + generated_distinct_stories(60, 9)[0]
+
+
+def test_adding_and_removing_articles_with_the_memo_equals_from_scratch() -> None:
+    """Another article count moves every exact IDF: the rounded ones that move are found."""
+    articles = larger_corpus()
+    memo = cluster(features_of(articles)).memo
+    for new in NEW:
+        assert_same_as_from_scratch(features_of(articles + [new]), memo)
+    for position in range(0, len(articles), 7):
+        fewer = articles[:position] + articles[position + 1 :]
+        assert_same_as_from_scratch(features_of(fewer), memo)
+    assert_same_as_from_scratch(features_of(articles[5:] + NEW), memo)
+
+
+def test_a_memo_is_not_used_across_a_language_change() -> None:
     articles = corpus()
     memo = cluster(features_of(articles)).memo
-    added = features_of(articles + [article("new", "en", ("john-kerry",), 9, text="kerry talks")])
-    removed = features_of(articles[1:])
-    for features in (added, removed):
-        assert cluster(features, memo).stories == cluster(features).stories
+    moved = [dataclasses.replace(articles[0], language="en"), *articles[1:]]
+    assert_same_as_from_scratch(features_of(moved), memo)
+    only_english = [a for a in articles if a.language == "en"]
+    result = assert_same_as_from_scratch(features_of(only_english), memo)
+    assert_same_as_from_scratch(features_of(articles), result.memo)  # Hebrew comes back
 
 
-def test_a_chain_of_edits_each_with_the_last_memo_stays_exact() -> None:
-    articles = corpus()
+def test_a_chain_of_edits_additions_and_removals_each_with_the_last_memo_stays_exact() -> None:
+    articles = larger_corpus()
     rng = random.Random(3)
     memo = cluster(features_of(articles)).memo
-    for _ in range(12):
-        position = rng.randrange(len(articles))
-        articles[position] = EDITS[rng.choice(sorted(EDITS))](articles[position])
-        features = features_of(articles)
-        result = cluster(features, memo)
-        assert result.stories == cluster(features).stories
-        memo = result.memo
+    pool = list(NEW)
+    for _ in range(24):
+        roll = rng.random()
+        if roll < 0.2 and pool:
+            articles.append(pool.pop())
+        elif roll < 0.35:
+            pool.append(articles.pop(rng.randrange(len(articles))))
+        else:
+            position = rng.randrange(len(articles))
+            articles[position] = EDITS[rng.choice(sorted(EDITS))](articles[position])
+        memo = assert_same_as_from_scratch(features_of(articles), memo).memo
 
 
 def test_a_memo_from_other_settings_or_topics_is_ignored() -> None:
