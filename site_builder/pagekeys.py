@@ -33,14 +33,17 @@ class PageKeys:
         self._for_articles: dict[tuple[str, str], Key] = {}
 
     def story_card(self, story_id: str) -> str:
-        """Everything a story's card shows: its own fields and its members' cards and actors."""
+        """Everything a story's card shows (views.story_card): its titles, visit and topic,
+        its members' cards and actors.  Not its reasons, which only its own page shows: an
+        edit that changes only those re-renders the story's page, not every list of it."""
         key = self._cards.get(story_id)
         if key is None:
             story = self.library.stories[story_id]
             members = [self.library.articles[a] for a in story.article_ids]
             # The mentions as plain tuples: a dataclass repr is slow, and this runs per member.
             mentions = [(m.card_key, [(a.actor_id, a.count) for a in m.actors]) for m in members]
-            key = short_key(story, mentions)
+            titles = sorted(story.titles.items())
+            key = short_key(story.id, story.article_ids, titles, story.visit, story.topic, mentions)
             self._cards[story_id] = key
         return key
 
@@ -57,7 +60,8 @@ class PageKeys:
     def story(self, story_id: str) -> Key:
         members = self.library.stories[story_id].article_ids
         quotes = tuple(self.library.articles[a].quotes_key for a in members)
-        return ("story", self.story_card(story_id), short_key(quotes))
+        story = self.library.stories[story_id]
+        return ("story", self.story_card(story_id), short_key(story), short_key(quotes))
 
     def article(self, article_id: str) -> Key:
         """The article's own record, and what its page shows of its story."""
