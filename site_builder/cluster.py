@@ -1171,8 +1171,14 @@ def _memo_key(settings: ClusterSettings, topics: Sequence[Topic], actors: Sequen
 
 def _reusable(memo: ClusterMemo | None, key: str, features: Mapping[str, ArticleFeatures]) -> bool:
     """A memo helps only for the same settings, with every article it knew in the same
-    language and no language it did not know (articles may come and go)."""
+    language and no language it did not know (articles may come and go).
+
+    Words of articles that went stay numbered in the memo; once they outnumber the
+    words in use, a run from scratch numbers them afresh.
+    """
     if not isinstance(memo, ClusterMemo) or memo.key != key:
+        return False
+    if len(memo.words) > 2 * sum(len(t.vocabulary) for t in memo.tables.languages.values()) + 1000:
         return False
     known = memo.contributions
     if any(i in known and known[i][1] != f.language for i, f in features.items()):

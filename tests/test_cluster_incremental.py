@@ -278,3 +278,18 @@ def test_a_loose_article_moves_when_the_story_it_joined_changes() -> None:
     again = cluster(features, memo)
     assert again.stories == cluster(features).stories
     assert "loose" in {s.visit: s.article_ids for s in again.stories}[8]
+
+
+def letters(number: int) -> str:
+    return "".join(chr(ord("a") + int(digit)) for digit in str(number))
+
+
+def test_words_of_articles_gone_do_not_pile_up_in_the_memo() -> None:
+    articles = corpus()
+    memo = cluster(features_of(articles)).memo
+    for round_ in range(60):
+        text = " ".join(f"fresh{letters(round_)}x{letters(n)}" for n in range(40))
+        churn = article(f"churn-{round_}", "en", ("john-kerry",), None, "unknown", text=text)
+        memo = cluster(features_of([*articles, churn]), memo).memo
+    in_use = sum(len(t.vocabulary) for t in memo.tables.languages.values())
+    assert len(memo.words) <= 2 * in_use + 1000 + 40
