@@ -136,6 +136,35 @@ class PageKeys:
     def search(self) -> Key:
         return ("search", self.library.search_shards)
 
+    def digest_data(self) -> Key:
+        """digest.json (render.digest_json): each article's card fields, mentions, visit and
+        story, in order; each story's list fields; each actor's articles."""
+        library = self.library
+        articles = library.articles
+        entries = tuple(
+            (
+                article_id,
+                articles[article_id].card_key,
+                [(m.actor_id, m.count) for m in articles[article_id].actors],
+                articles[article_id].actor_ids,
+                articles[article_id].visit.ordinal if articles[article_id].visit else None,
+                library.story_of[article_id],
+            )
+            for article_id in library.article_order()
+        )
+        stories = tuple(
+            (s.id, s.visit, s.topic, sorted(s.titles.items()), s.article_ids)
+            for s in map(library.stories.__getitem__, library.story_order)
+        )
+        actors = tuple((a, library.articles_of_actor.get(a, ())) for a in sorted(library.actors))
+        return ("digest-data", short_key(entries, stories, actors))
+
+    def cleaning_report(self) -> Key:
+        """_report/cleaning.json: each article's entry, by id (its counts follow from them)."""
+        articles = self.library.articles
+        entries = tuple((a, articles[a].cleaning_key) for a in sorted(articles))
+        return ("cleaning", short_key(entries))
+
     def fixed(self, name: str) -> Key:
         """A page that shows nothing but what the global key covers (the 404 page)."""
         return ("fixed", name)

@@ -77,14 +77,15 @@ def process_article(key: str, raw: RawArticle, data: AnalysisData) -> Result:
         return analysed
     try:
         body = tuple(str(render_block(block)) for block in analysed.clean.blocks)
+        cleaning = cleaning_entry(analysed)
         processed = ProcessedArticle(
-            key, summarise(analysed), article_features(analysed, data.topics)
+            key, summarise(analysed, cleaning), article_features(analysed, data.topics)
         )
         row = StoreRow(
             analysed.id,
             pack(StoredArticle(_for_its_page(analysed), body)),
             pack_words(search_words(analysed)),
-            cleaning_entry(analysed),
+            cleaning,
         )
     except Exception as exc:  # noqa: BLE001 - one bad article must not stop the build
         return ArticleFailure(raw.path, f"{type(exc).__name__}: {exc}; article skipped")

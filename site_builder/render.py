@@ -45,6 +45,7 @@ class PageSpec:
     # Made from many articles, at up to a hundred times a page's cost: workers are given
     # these first and one at a time, so that none is left making them all at the end.
     heavy: bool = False
+    memoised: bool = False  # made with the build's RenderMemo, so in the build process
 
 
 def _page(
@@ -158,13 +159,21 @@ def page_specs(
     )
     yield from feed_specs(library, keys)
     yield from search_specs(library, store)
-    # Made from the whole collection, on every build: cheap enough, and always current.
-    yield PageSpec(urls.DIGEST_JSON, None, lambda env: digest_json(library, memo), heavy=True)
+    # Made from the whole collection: a file of a hundred megabytes is written again only
+    # when an entry changed (a word fixed in a body changes neither).
+    yield PageSpec(
+        urls.DIGEST_JSON,
+        keys.digest_data,
+        lambda env: digest_json(library, memo),
+        heavy=True,
+        memoised=True,
+    )
     yield PageSpec(
         urls.CLEANING_REPORT,
-        None,
+        keys.cleaning_report,
         lambda env: cleaning_report_json(library, store, memo),
         heavy=True,
+        memoised=True,
     )
 
 
@@ -330,9 +339,9 @@ def render_site(
         if current[spec.path] is None or before.get(spec.path) != current[spec.path]
     ]
     _specs, _templates, _target = specs, (tuple(template_dirs), global_key), target
-    if memo is not None:  # files made from the whole collection fill the memo: not on workers
-        here = [i for i in todo if specs[i].key is None]
-        todo = [i for i in todo if specs[i].key is not None]
+    if memo is not None:  # files made with the memo fill it: not on workers
+        here = [i for i in todo if specs[i].memoised]
+        todo = [i for i in todo if not specs[i].memoised]
     else:
         here = []
     workers = jobs or os.cpu_count() or 1

@@ -48,6 +48,7 @@ class ArticleSummary:
     flags: tuple[str, ...]
     unknown_names: tuple[UnknownName, ...]
     card_key: str  # changes exactly when what lists show of it (cards, feeds) changes
+    cleaning_key: str  # changes exactly when its entry in the cleaning report does
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         """Read back with its recurring words interned (languages, sources, topic and actor
@@ -71,8 +72,9 @@ _RECURRING_WORDS = ("language", "source")
 _RECURRING_TUPLES = ("date_hints", "actor_ids", "topics", "removal_rules", "flags")
 
 
-def summarise(article: AnalysedArticle) -> ArticleSummary:
-    """The summary of an analysed article."""
+def summarise(article: AnalysedArticle, cleaning: str | None = None) -> ArticleSummary:
+    """The summary of an analysed article; ``cleaning`` is its ``cleaning_entry`` when
+    already made."""
     clean = article.clean
     lead = clean.subtitle or (clean.blocks[0].text[:LEAD_CHARS] if clean.blocks else "")
     card = (clean.title, clean.subtitle, lead, article.language, clean.meta.source, article.date)
@@ -99,6 +101,7 @@ def summarise(article: AnalysedArticle) -> ArticleSummary:
         flags=clean.flags,
         unknown_names=article.unknown_names,
         card_key=short_key(card),
+        cleaning_key=short_key(cleaning if cleaning is not None else cleaning_entry(article)),
     )
 
 
