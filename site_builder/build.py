@@ -7,6 +7,7 @@ import gc
 import os
 import tempfile
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from .cache import (
 from .clean_rules import use_user_lexicons
 from .cluster import cluster_features
 from .library import Library, build_library
-from .load import ContentIndex, scan_content
+from .load import ContentIndex, FileRecord, scan_content
 from .output import apply_changes, staged_output
 from .problems import Problem
 from .process import Progress, process_articles
@@ -144,7 +145,7 @@ def _build(
     clock = StageClock()
     with clock("load"):
         settings = _with_overrides(read_settings(options.content), options)
-        known = cache.load(INPUT_FILES)
+        known = _load_input_files(cache)
         content = scan_content(options.seeds, options.content, known=known, stats=stats)
     with clock("clean+analyse"):
         analysis, shared = _analysis_data(content, settings, options)
@@ -186,7 +187,7 @@ def _build(
             global_key = _global_key(options, settings, content)
             rendered = _render(library, store, global_key, options, cache, memo)
         if content.read or content.forgotten:  # else the table on disk is this one
-            cache.save(INPUT_FILES, content.files)
+            _save_input_files(cache, content.files, known)
         store.discard_other_generations()
     finally:
         gc.unfreeze()
@@ -199,7 +200,39 @@ def _build(
     return report
 
 
-INPUT_FILES = "input-files.pickle"  # every input file's stat and digest, from the last build
+INPUT_SHARDS = 16  # an edit rewrites one shard of the input table, not all of it
+
+
+def _input_shard(path: str) -> int:
+    return zlib.crc32(path.encode("utf-8", "surrogatepass")) % INPUT_SHARDS
+
+
+def _input_files_name(shard: int) -> str:
+    """Every input file's stat and digest from the last build, some of them by path."""
+    return f"input-files-{shard:02d}.pickle"
+
+
+def _load_input_files(cache: BuildCache) -> dict[str, FileRecord]:
+    known: dict[str, FileRecord] = {}
+    for shard in range(INPUT_SHARDS):
+        known.update(cache.load(_input_files_name(shard)) or {})
+    return known
+
+
+def _save_input_files(
+    cache: BuildCache, files: Mapping[str, FileRecord], known: Mapping[str, FileRecord]
+) -> None:
+    """Save the shards holding a file read or gone since ``known`` (records of files not
+    read again are the very objects of ``known``)."""
+    shards: list[dict[str, FileRecord]] = [{} for _ in range(INPUT_SHARDS)]
+    for path, record in files.items():
+        shards[_input_shard(path)][path] = record
+    changed = {_input_shard(p) for p, record in files.items() if known.get(p) is not record}
+    changed.update(_input_shard(p) for p in known if p not in files)
+    for shard in sorted(changed):
+        cache.save(_input_files_name(shard), shards[shard])
+
+
 CLUSTER_MEMO = "cluster-memo.pickle"  # what clustering can reuse when few articles changed
 
 

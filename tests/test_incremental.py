@@ -57,3 +57,29 @@ def test_a_deleted_site_is_rebuilt_even_when_the_inputs_did_not_change(tmp_path:
     shutil.rmtree(tmp_path / "site")
     report = build_site(options)
     assert not report.up_to_date and (tmp_path / "site" / "index.html").is_file()
+
+
+def test_an_edit_rewrites_one_shard_of_the_input_table(tmp_path: Path) -> None:
+    """The table of every input file's stat and digest is sharded: an edit saves one shard,
+    and a shard lost or broken only makes its files be read again."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    cache = tmp_path / "cache"
+    options = BuildOptions(seeds, CONTENT, (TEMPLATES,), tmp_path / "site", cache)
+    first = build_site(options)
+    shards = sorted(cache.glob("input-files-*.pickle"))
+    assert len(shards) > 1
+    before = {p.name: p.stat().st_mtime_ns for p in shards}
+    edited = sorted(seeds.glob("*.txt"))[2]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+    build_site(options)
+    after = {p.name: p.stat().st_mtime_ns for p in sorted(cache.glob("input-files-*.pickle"))}
+    assert after.keys() == before.keys()
+    assert sum(after[name] != before[name] for name in before) == 1
+    shards[0].write_bytes(b"broken")
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nAnd another.\n", "utf-8")
+    again = build_site(options)
+    assert again.articles == first.articles and not again.errors
+    full = tmp_path / "full"
+    build_site(BuildOptions(seeds, CONTENT, (TEMPLATES,), full))
+    assert _files(tmp_path / "site") == _files(full)
