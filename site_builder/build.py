@@ -25,7 +25,7 @@ from .cache import (
     tree_stamp,
 )
 from .clean_rules import use_user_lexicons
-from .cluster import cluster_features
+from .cluster import ClusterMemo, cluster_features, memo_shard
 from .library import Library, build_library
 from .load import ContentIndex, FileRecord, scan_content
 from .output import apply_changes, staged_output
@@ -162,15 +162,17 @@ def _build(
         if options.strict and any(p.kind == "error" for p in problems):
             raise StrictBuildError([p for p in problems if p.kind == "error"])
         with clock("cluster"):
+            memo_before = _load_cluster_memo(cache)
             clustering = cluster_features(
                 processed.features,
                 settings.cluster,
                 topics=content.topics,
                 actors=content.actors,
-                memo=cache.load(CLUSTER_MEMO),
+                memo=memo_before[0] if memo_before is not None else None,
             )
             stories = clustering.stories
-            cache.save(CLUSTER_MEMO, clustering.memo)
+            _save_cluster_memo(cache, clustering.memo, memo_before)
+            del memo_before
         # Features and the memo are done with: let them go before the summaries are read and
         # pages are rendered, on workers that would each inherit them (a large collection's
         # biggest structures).
@@ -234,6 +236,55 @@ def _save_input_files(
 
 
 CLUSTER_MEMO = "cluster-memo.pickle"  # what clustering can reuse when few articles changed
+MEMO_SHARDS = 32  # its articles' entries, in groups: an edit rewrites a few of them
+StoredMemo = tuple[ClusterMemo, list[int]]  # the memo, and the generation of each group
+
+
+def _memo_group_name(shard: int) -> str:
+    return f"cluster-memo-{shard:02d}.pickle"
+
+
+def _load_cluster_memo(cache: BuildCache) -> StoredMemo | None:
+    """The last clustering memo, if its shared part and every group of its articles'
+    entries were saved by the same build (a group of another build: no memo)."""
+    stored = cache.load(CLUSTER_MEMO)
+    if not isinstance(stored, dict) or not isinstance(stored.get("shared"), ClusterMemo):
+        return None
+    generations = stored.get("generations")
+    if not isinstance(generations, list) or len(generations) != MEMO_SHARDS:
+        return None
+    groups = []
+    for shard, generation in enumerate(generations):
+        group = cache.load(_memo_group_name(shard))
+        if not isinstance(group, tuple) or len(group) != 2 or group[0] != generation:
+            return None
+        groups.append(group[1])
+    return ClusterMemo.joined(stored["shared"], groups), generations
+
+
+def _save_cluster_memo(cache: BuildCache, memo: ClusterMemo, before: StoredMemo | None) -> None:
+    """Save the groups holding an article whose entry is not the very one loaded, then
+    the shared part naming each group's generation: a build interrupted in between
+    leaves groups the shared part does not name, and the next build starts afresh."""
+    old, generations = before if before is not None else (None, [-1] * MEMO_SHARDS)
+    changed = set(range(MEMO_SHARDS))
+    if old is not None:
+        changed = {
+            memo_shard(i, MEMO_SHARDS)
+            for i, entry in memo.contributions.items()
+            if old.contributions.get(i) is not entry
+            or old.vectors.get(i) is not memo.vectors.get(i)
+        }
+        changed.update(
+            memo_shard(i, MEMO_SHARDS) for i in old.contributions if i not in memo.contributions
+        )
+    generation = max(generations) + 1
+    shared, groups = memo.split(MEMO_SHARDS)
+    generations = list(generations)
+    for shard in sorted(changed):
+        cache.save(_memo_group_name(shard), (generation, groups[shard]))
+        generations[shard] = generation
+    cache.save(CLUSTER_MEMO, {"shared": shared, "generations": generations})
 
 
 @contextmanager

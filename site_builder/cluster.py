@@ -37,6 +37,7 @@ import gc
 import hashlib
 import math
 import re
+import zlib
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -1047,6 +1048,32 @@ class ClusterMemo:
     joins: dict[str, _Decision]
     stories: dict[str, tuple[tuple, Story]]
     vectors: dict[str, _Packed]  # per article, its TF-IDF vector, shared with its item
+
+    def split(self, shards: int) -> tuple[ClusterMemo, list[dict[str, tuple[object, object]]]]:
+        """The memo as stored: its shared part, and its articles' entries (contribution and
+        vector) in ``shards`` groups by article id, so that a run that changed a few
+        articles rewrites a few groups (at 100,000 articles the entries are 300 MB)."""
+        groups: list[dict[str, tuple[object, object]]] = [{} for _ in range(shards)]
+        for article_id, contribution in self.contributions.items():
+            entry = (contribution, self.vectors.get(article_id))
+            groups[memo_shard(article_id, shards)][article_id] = entry
+        return dataclasses.replace(self, contributions={}, vectors={}), groups
+
+    @classmethod
+    def joined(cls, shared: ClusterMemo, groups: Iterable[Mapping[str, tuple]]) -> ClusterMemo:
+        """The memo ``split`` stored."""
+        contributions, vectors = {}, {}
+        for group in groups:
+            for article_id, (contribution, vector) in group.items():
+                contributions[article_id] = contribution
+                if vector is not None:
+                    vectors[article_id] = vector
+        return dataclasses.replace(shared, contributions=contributions, vectors=vectors)
+
+
+def memo_shard(article_id: str, shards: int) -> int:
+    """The group of ``ClusterMemo.split`` that holds an article's entries."""
+    return zlib.crc32(article_id.encode("utf-8", "surrogatepass")) % shards
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,11 @@ tests compare an edited build with a full one, page by page).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from . import views
-from .cache import short_key
+from .cache import short_key, short_key_of_items
 from .library import Library
 
 Key = tuple[Any, ...]
@@ -141,29 +141,30 @@ class PageKeys:
         story, in order; each story's list fields; each actor's articles."""
         library = self.library
         articles = library.articles
-        entries = tuple(
-            (
-                article_id,
-                articles[article_id].card_key,
-                [(m.actor_id, m.count) for m in articles[article_id].actors],
-                articles[article_id].actor_ids,
-                articles[article_id].visit.ordinal if articles[article_id].visit else None,
-                library.story_of[article_id],
-            )
-            for article_id in library.article_order()
-        )
-        stories = tuple(
-            (s.id, s.visit, s.topic, sorted(s.titles.items()), s.article_ids)
-            for s in map(library.stories.__getitem__, library.story_order)
-        )
-        actors = tuple((a, library.articles_of_actor.get(a, ())) for a in sorted(library.actors))
-        return ("digest-data", short_key(entries, stories, actors))
+
+        def parts() -> Iterator[tuple[Any, ...]]:
+            for article_id in library.article_order():
+                article = articles[article_id]
+                yield (
+                    article_id,
+                    article.card_key,
+                    [(m.actor_id, m.count) for m in article.actors],
+                    article.actor_ids,
+                    article.visit.ordinal if article.visit else None,
+                    library.story_of[article_id],
+                )
+            for s in map(library.stories.__getitem__, library.story_order):
+                yield (s.id, s.visit, s.topic, sorted(s.titles.items()), s.article_ids)
+            for actor_id in sorted(library.actors):
+                yield (actor_id, library.articles_of_actor.get(actor_id, ()))
+
+        return ("digest-data", short_key_of_items(parts()))
 
     def cleaning_report(self) -> Key:
         """_report/cleaning.json: each article's entry, by id (its counts follow from them)."""
         articles = self.library.articles
-        entries = tuple((a, articles[a].cleaning_key) for a in sorted(articles))
-        return ("cleaning", short_key(entries))
+        entries = ((a, articles[a].cleaning_key) for a in sorted(articles))
+        return ("cleaning", short_key_of_items(entries))
 
     def fixed(self, name: str) -> Key:
         """A page that shows nothing but what the global key covers (the 404 page)."""
