@@ -183,9 +183,10 @@ def _build(
         keys = {s.id: key for s, key in zip(summaries, processed.keys, strict=True)}
         del processed
         with clock("render"):
-            library = build_library(
-                settings, summaries, stories, content.actors, content.topics, keys
-            )
+            with paused_gc():  # a hundred thousand articles' lists and links, acyclic
+                library = build_library(
+                    settings, summaries, stories, content.actors, content.topics, keys
+                )
             global_key = _global_key(options, settings, content)
             rendered = _render(library, store, global_key, options, cache, memo)
         if content.read or content.forgotten:  # else the table on disk is this one

@@ -9,6 +9,7 @@ again: an edit to one article re-renders the few pages that show it.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import multiprocessing
 import os
@@ -24,6 +25,7 @@ from typing import Any
 import jinja2
 
 from . import urls, views
+from .cache import paused_gc
 from .languages import known_languages
 from .library import Library
 from .pagekeys import Key, PageKeys
@@ -327,9 +329,12 @@ def render_site(
     """
     global _specs, _templates, _target
     views.forget_cached_views()  # cached cards of an earlier build hold its library
-    keys = PageKeys(library)
-    specs = list(page_specs(library, store, keys, memo))
-    current = {spec.path: spec.key() if spec.key is not None else None for spec in specs}
+    # A spec and a key per file, a hundred thousand of each and none of them cyclic: the
+    # collections their allocation would trigger walked the whole heap every few thousand.
+    with paused_gc():
+        keys = PageKeys(library)
+        specs = list(page_specs(library, store, keys, memo))
+        current = {spec.path: spec.key() if spec.key is not None else None for spec in specs}
     before: Mapping[str, Key | None] = (
         previous.files if previous is not None and previous.global_key == global_key else {}
     )
@@ -348,6 +353,7 @@ def render_site(
     if workers > 1 and (jobs > 1 or len(todo) >= PARALLEL_PAGES_FROM) and _can_fork():
         chunks = _chunks(todo, specs, workers)
         store.close()  # a database connection must not cross a fork; each worker opens its own
+        gc.freeze()  # what workers inherit stays as it is: collecting it would copy its pages
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             for _ in pool.map(_make_files, chunks):
