@@ -140,22 +140,17 @@ class ArticleFeatures:
     digest: bytes = field(default=b"", compare=False)  # of all the above: change detection
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        """Pickled with its words as one string, read back as interned words: a hundred
-        thousand articles share one copy of each word instead of holding tens of
-        millions of copies, and load several times faster."""
-        values = tuple(getattr(self, name) for name in _FEATURE_FIELDS)
-        if any(" " in term for term in self.terms):  # cannot be joined: kept as they are
-            return (_features_from_pickle, (values, None))
-        at = _FEATURE_FIELDS.index("terms")
-        without_terms = (*values[:at], (), *values[at + 1 :])
-        return (_features_from_pickle, (without_terms, " ".join(self.terms)))
+        """Pickled as its values, read back with its words interned: a hundred thousand
+        articles share one copy of each word instead of holding tens of millions of
+        copies.  The words are interned when pickled too, so a pickle of many articles
+        (a cache shard) holds each word once and refers to it after: loading makes no
+        string per use of a word, which was most of the time it took."""
+        return (_features_from_pickle, (tuple(getattr(self, name) for name in _FEATURE_FIELDS),))
 
 
-def _features_from_pickle(values: tuple[object, ...], words: str | None) -> ArticleFeatures:
+def _features_from_pickle(values: tuple[object, ...]) -> ArticleFeatures:
     fields_ = list(values)
-    if words is not None:
-        fields_[_AT["terms"]] = tuple(map(intern, words.split(" "))) if words else ()
-    for name in ("keys", "topics"):
+    for name in ("terms", "keys", "topics"):
         fields_[_AT[name]] = tuple(map(intern, fields_[_AT[name]]))  # type: ignore[call-overload]
     return ArticleFeatures(*fields_)  # type: ignore[arg-type]
 
