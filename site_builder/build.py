@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import multiprocessing
 import os
 import tempfile
 import time
+import traceback
+import warnings
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +165,9 @@ def _build(
         if options.strict and any(p.kind == "error" for p in problems):
             raise StrictBuildError([p for p in problems if p.kind == "error"])
         with clock("cluster"):
+            # Clustering runs on one core: the index is written on the other meanwhile.
+            many = len(processed.unsaved) > 4 and cache.folder is not None
+            index_saved = _in_background(processed.save_shards, many and cache.resident is None)
             memo_before = _load_cluster_memo(cache)
             clustering = cluster_features(
                 processed.features,
@@ -178,6 +184,7 @@ def _build(
         # biggest structures).
         processed.features.clear()
         del clustering
+        index_saved()
         with paused_gc():
             summaries = processed.summaries()
         keys = {s.id: key for s, key in zip(summaries, processed.keys, strict=True)}
@@ -201,6 +208,36 @@ def _build(
         LAST_BUILD, {"stamp": stamp, "output": _output_stamp(options.output), "report": report}
     )
     return report
+
+
+def _in_background(work: Callable[[], None], worth: bool) -> Callable[[], None]:
+    """Start ``work`` in a forked copy of this process, if ``worth`` it and possible;
+    return what waits for it to end (having done the work here if not forked).
+
+    For writing what the build holds to the cache while the build goes on: the copy
+    sees the build as it is now, and the cache's writes are atomic, file by file.
+    A build that keeps its cache in memory (``serve``) does the work here.
+    """
+    if not worth or "fork" not in multiprocessing.get_all_start_methods():
+        work()
+        return lambda: None
+    pid = os.fork()
+    if pid == 0:  # the copy: do the work and leave, running none of the build's cleanup
+        status = 1
+        try:
+            work()
+            status = 0
+        except BaseException:  # noqa: BLE001 - reported here, and by the build that waits
+            traceback.print_exc()
+        finally:
+            os._exit(status)
+    return lambda: _wait_for(pid)
+
+
+def _wait_for(pid: int) -> None:
+    _, status = os.waitpid(pid, 0)
+    if status != 0:  # the cache lacks what the copy did not write: the next build redoes it
+        warnings.warn(f"writing the cache in the background failed ({status})", stacklevel=2)
 
 
 INPUT_SHARDS = 16  # an edit rewrites one shard of the input table, not all of it

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -150,6 +150,9 @@ class ProcessedArticles:
     fresh: dict[str, ArticleSummary]  # computed by this build, by key; the rest are cached
     cache: BuildCache
     recompute: Callable[[list[str]], dict[str, ArticleSummary]]  # for summaries gone missing
+    # The index shards whose articles changed (new, edited or gone) since the cache had
+    # them, with their articles' features: ``save_shards`` writes them.
+    unsaved: dict[int, dict[str, ArticleFeatures]]
 
     def summaries(self) -> list[ArticleSummary]:
         """Every summary, in input order (cached ones read back from the cache; any the
@@ -169,15 +172,9 @@ class ProcessedArticles:
             found.update(again)
         return [found[key] for key in keys]
 
-    def save_changed_shards(self, before: Mapping[int, Mapping[str, ArticleFeatures]]) -> None:
-        """Rewrite the index shards whose articles changed (new, edited or gone) since
-        ``before``, and only those."""
-        current: dict[int, dict[str, ArticleFeatures]] = {shard: {} for shard in before}
-        for key, features in zip(self.keys, self.features, strict=True):
-            current[_shard_of(key)][key] = features
-        for shard, entries in current.items():
-            if entries.keys() == before[shard].keys():
-                continue
+    def save_shards(self) -> None:
+        """Write the ``unsaved`` index shards, summaries and features."""
+        for shard, entries in sorted(self.unsaved.items()):
             summaries = dict(zip(entries, self._summaries_of(list(entries)), strict=True))
             # Features last, after their summaries: a shard's features promise its
             # summaries, so until both are written there are none (an interrupted build
@@ -185,6 +182,7 @@ class ProcessedArticles:
             self.cache.forget(_shard_file(FEATURES, shard))
             self.cache.save(_shard_file(SUMMARIES, shard), summaries)
             self.cache.save(_shard_file(FEATURES, shard), entries)
+        self.unsaved = {}
 
 
 def process_articles(
@@ -236,14 +234,17 @@ def process_articles(
         again = _stored((_process_source(key, sources[key], data) for key in missing), store)
         return {r.key: r.summary for r in again if isinstance(r, ProcessedArticle)}
 
+    current: dict[int, dict[str, ArticleFeatures]] = {shard: {} for shard in shards}
+    for key in done:
+        current[_shard_of(key)][key] = results[key]  # type: ignore[assignment]
     processed = ProcessedArticles(
         done,
         [results[key] for key in done],
         summaries,
         cache,
         recompute,  # type: ignore[misc]
+        {n: entries for n, entries in current.items() if entries.keys() != shards[n].keys()},
     )
-    processed.save_changed_shards(shards)
     problems = [
         Problem(r.path, None, r.message) for r in results.values() if isinstance(r, ArticleFailure)
     ]

@@ -236,3 +236,35 @@ def test_summaries_lost_from_the_cache_are_computed_again(collection: Path, tmp_
     full = tmp_path / "full"
     build_site(BuildOptions(collection / "seeds", collection / "content", (TEMPLATES,), full))
     assert _files(tmp_path / "s") == _files(full)
+
+
+def test_the_index_written_in_the_background_serves_the_next_build(
+    collection: Path, tmp_path: Path
+) -> None:
+    """A first build writes its many index shards from a forked copy while it clusters;
+    the next build finds every article in them."""
+    options = BuildOptions(
+        collection / "seeds", collection / "content", (TEMPLATES,), tmp_path / "s", tmp_path / "c"
+    )
+    first = build_site(options)
+    assert len(list((tmp_path / "c").glob("features-*.pickle"))) > 4
+    (collection / "seeds" / "unrelated.tmp").write_text("not an article", encoding="utf-8")
+    again = build_site(options)
+    assert again.cached_articles == first.articles
+
+
+def test_work_in_the_background_is_waited_for_and_its_failure_reported(tmp_path: Path) -> None:
+    from site_builder.build import _in_background
+
+    done = tmp_path / "done"
+    wait = _in_background(lambda: done.write_text("yes", encoding="utf-8"), worth=True)
+    wait()
+    assert done.read_text(encoding="utf-8") == "yes"
+
+    def fail() -> None:
+        raise OSError("disk full")
+
+    with pytest.warns(UserWarning, match="background"):
+        _in_background(fail, worth=True)()
+    _in_background(lambda: (tmp_path / "here").touch(), worth=False)
+    assert (tmp_path / "here").exists()  # not worth a fork: done before it returns
