@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import multiprocessing
 import os
 import tempfile
 import time
-import traceback
-import warnings
-import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,13 +20,14 @@ from .cache import (
     code_version,
     files_fingerprint,
     fingerprint,
+    in_background,
     paused_gc,
     tree_stamp,
 )
 from .clean_rules import use_user_lexicons
-from .cluster import ClusterMemo, cluster_features, memo_shard
+from .cluster import cluster_features, load_memo, save_memo
 from .library import Library, build_library
-from .load import ContentIndex, FileRecord, scan_content
+from .load import ContentIndex, load_file_table, save_file_table, scan_content
 from .output import apply_changes, staged_output
 from .problems import Problem
 from .process import Progress, process_articles
@@ -148,7 +145,7 @@ def _build(
     clock = StageClock()
     with clock("load"):
         settings = _with_overrides(read_settings(options.content), options)
-        known = _load_input_files(cache)
+        known = load_file_table(cache)
         content = scan_content(options.seeds, options.content, known=known, stats=stats)
     with clock("clean+analyse"):
         analysis, shared = _analysis_data(content, settings, options)
@@ -167,8 +164,8 @@ def _build(
         with clock("cluster"):
             # Clustering runs on one core: the index is written on the other meanwhile.
             many = len(processed.unsaved) > 4 and cache.folder is not None
-            index_saved = _in_background(processed.save_shards, many and cache.resident is None)
-            memo_before = _load_cluster_memo(cache)
+            index_saved = in_background(processed.save_shards, many and cache.resident is None)
+            memo_before = load_memo(cache)
             clustering = cluster_features(
                 processed.features,
                 settings.cluster,
@@ -177,7 +174,7 @@ def _build(
                 memo=memo_before[0] if memo_before is not None else None,
             )
             stories = clustering.stories
-            _save_cluster_memo(cache, clustering.memo, memo_before)
+            save_memo(cache, clustering.memo, memo_before)
             del memo_before
         # Features and the memo are done with: let them go before the summaries are read and
         # pages are rendered, on workers that would each inherit them (a large collection's
@@ -197,7 +194,7 @@ def _build(
             global_key = _global_key(options, settings, content)
             rendered = _render(library, store, global_key, options, cache, memo)
         if content.read or content.forgotten:  # else the table on disk is this one
-            _save_input_files(cache, content.files, known)
+            save_file_table(cache, content.files, known)
         store.discard_other_generations()
     finally:
         gc.unfreeze()
@@ -208,121 +205,6 @@ def _build(
         LAST_BUILD, {"stamp": stamp, "output": _output_stamp(options.output), "report": report}
     )
     return report
-
-
-def _in_background(work: Callable[[], None], worth: bool) -> Callable[[], None]:
-    """Start ``work`` in a forked copy of this process, if ``worth`` it and possible;
-    return what waits for it to end (having done the work here if not forked).
-
-    For writing what the build holds to the cache while the build goes on: the copy
-    sees the build as it is now, and the cache's writes are atomic, file by file.
-    A build that keeps its cache in memory (``serve``) does the work here.
-    """
-    if not worth or "fork" not in multiprocessing.get_all_start_methods():
-        work()
-        return lambda: None
-    pid = os.fork()
-    if pid == 0:  # the copy: do the work and leave, running none of the build's cleanup
-        status = 1
-        try:
-            work()
-            status = 0
-        except BaseException:  # noqa: BLE001 - reported here, and by the build that waits
-            traceback.print_exc()
-        finally:
-            os._exit(status)
-    return lambda: _wait_for(pid)
-
-
-def _wait_for(pid: int) -> None:
-    _, status = os.waitpid(pid, 0)
-    if status != 0:  # the cache lacks what the copy did not write: the next build redoes it
-        warnings.warn(f"writing the cache in the background failed ({status})", stacklevel=2)
-
-
-INPUT_SHARDS = 16  # an edit rewrites one shard of the input table, not all of it
-
-
-def _input_shard(path: str) -> int:
-    return zlib.crc32(path.encode("utf-8", "surrogatepass")) % INPUT_SHARDS
-
-
-def _input_files_name(shard: int) -> str:
-    """Every input file's stat and digest from the last build, some of them by path."""
-    return f"input-files-{shard:02d}.pickle"
-
-
-def _load_input_files(cache: BuildCache) -> dict[str, FileRecord]:
-    known: dict[str, FileRecord] = {}
-    for shard in range(INPUT_SHARDS):
-        known.update(cache.load(_input_files_name(shard)) or {})
-    return known
-
-
-def _save_input_files(
-    cache: BuildCache, files: Mapping[str, FileRecord], known: Mapping[str, FileRecord]
-) -> None:
-    """Save the shards holding a file read or gone since ``known`` (records of files not
-    read again are the very objects of ``known``)."""
-    shards: list[dict[str, FileRecord]] = [{} for _ in range(INPUT_SHARDS)]
-    for path, record in files.items():
-        shards[_input_shard(path)][path] = record
-    changed = {_input_shard(p) for p, record in files.items() if known.get(p) is not record}
-    changed.update(_input_shard(p) for p in known if p not in files)
-    for shard in sorted(changed):
-        cache.save(_input_files_name(shard), shards[shard])
-
-
-CLUSTER_MEMO = "cluster-memo.pickle"  # what clustering can reuse when few articles changed
-MEMO_SHARDS = 32  # its articles' entries, in groups: an edit rewrites a few of them
-StoredMemo = tuple[ClusterMemo, list[int]]  # the memo, and the generation of each group
-
-
-def _memo_group_name(shard: int) -> str:
-    return f"cluster-memo-{shard:02d}.pickle"
-
-
-def _load_cluster_memo(cache: BuildCache) -> StoredMemo | None:
-    """The last clustering memo, if its shared part and every group of its articles'
-    entries were saved by the same build (a group of another build: no memo)."""
-    stored = cache.load(CLUSTER_MEMO)
-    if not isinstance(stored, dict) or not isinstance(stored.get("shared"), ClusterMemo):
-        return None
-    generations = stored.get("generations")
-    if not isinstance(generations, list) or len(generations) != MEMO_SHARDS:
-        return None
-    groups = []
-    for shard, generation in enumerate(generations):
-        group = cache.load(_memo_group_name(shard))
-        if not isinstance(group, tuple) or len(group) != 2 or group[0] != generation:
-            return None
-        groups.append(group[1])
-    return ClusterMemo.joined(stored["shared"], groups), generations
-
-
-def _save_cluster_memo(cache: BuildCache, memo: ClusterMemo, before: StoredMemo | None) -> None:
-    """Save the groups holding an article whose entry is not the very one loaded, then
-    the shared part naming each group's generation: a build interrupted in between
-    leaves groups the shared part does not name, and the next build starts afresh."""
-    old, generations = before if before is not None else (None, [-1] * MEMO_SHARDS)
-    changed = set(range(MEMO_SHARDS))
-    if old is not None:
-        changed = {
-            memo_shard(i, MEMO_SHARDS)
-            for i, entry in memo.contributions.items()
-            if old.contributions.get(i) is not entry
-            or old.vectors.get(i) is not memo.vectors.get(i)
-        }
-        changed.update(
-            memo_shard(i, MEMO_SHARDS) for i in old.contributions if i not in memo.contributions
-        )
-    generation = max(generations) + 1
-    shared, groups = memo.split(MEMO_SHARDS)
-    generations = list(generations)
-    for shard in sorted(changed):
-        cache.save(_memo_group_name(shard), (generation, groups[shard]))
-        generations[shard] = generation
-    cache.save(CLUSTER_MEMO, {"shared": shared, "generations": generations})
 
 
 @contextmanager

@@ -12,10 +12,13 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import multiprocessing
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator
+import traceback
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
@@ -239,3 +242,33 @@ def tree_stamp(folders: Iterable[Path], stats: dict[str, os.stat_result] | None 
                     stats[path] = stat
                 digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def in_background(work: Callable[[], None], worth: bool) -> Callable[[], None]:
+    """Start ``work`` in a forked copy of this process, if ``worth`` it and possible;
+    return what waits for it to end (having done the work here if not forked).
+
+    For writing what the build holds to the cache while the build goes on: the copy
+    sees the build as it is now, and the cache's writes are atomic, file by file.
+    A build that keeps its cache in memory (``serve``) does the work here.
+    """
+    if not worth or "fork" not in multiprocessing.get_all_start_methods():
+        work()
+        return lambda: None
+    pid = os.fork()
+    if pid == 0:  # the copy: do the work and leave, running none of the build's cleanup
+        status = 1
+        try:
+            work()
+            status = 0
+        except BaseException:  # noqa: BLE001 - reported here, and by the build that waits
+            traceback.print_exc()
+        finally:
+            os._exit(status)
+    return lambda: _wait_for(pid)
+
+
+def _wait_for(pid: int) -> None:
+    _, status = os.waitpid(pid, 0)
+    if status != 0:  # the cache lacks what the copy did not write: the next build redoes it
+        warnings.warn(f"writing the cache in the background failed ({status})", stacklevel=2)

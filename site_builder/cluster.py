@@ -25,9 +25,11 @@ everything after one edit:
   in the per-article stage, cached with the article.
 * ``cluster_features`` clusters those features.  Everything collection-wide
   (document frequencies, the vocabulary that prefix stripping trusts) is computed
-  here.  It returns a ``ClusterMemo`` for the next build: with it, an edit that
-  keeps the set of articles recomputes only what provably depends on what changed
-  (see ``_Tables.update`` and ``_Memo``), so the result equals a run from scratch.
+  here.  It returns a ``ClusterMemo`` for the next build: with it, an edit, a new
+  article or a deleted one recomputes only what provably depends on what changed
+  (see ``_update_tables``), so the result equals a run from scratch.  IDF is
+  rounded (``similarity.inverse_document_frequency``) so that one edit moves few
+  weights: without rounding, each changed word re-weighed every article using it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from pathlib import Path
 from sys import intern
 
 from .analyse import AnalysedArticle
+from .cache import BuildCache
 from .languages import known_languages
 from .load import Actor, Topic
 from .settings import ClusterSettings
@@ -1800,3 +1803,58 @@ def bcubed(
     recall /= len(gold_of)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
+
+
+# --- the memo in the build cache -------------------------------------------------------------
+
+
+CLUSTER_MEMO = "cluster-memo.pickle"  # what clustering can reuse when few articles changed
+MEMO_SHARDS = 32  # its articles' entries, in groups: an edit rewrites a few of them
+StoredMemo = tuple[ClusterMemo, list[int]]  # the memo, and the generation of each group
+
+
+def memo_group_name(shard: int) -> str:
+    return f"cluster-memo-{shard:02d}.pickle"
+
+
+def load_memo(cache: BuildCache) -> StoredMemo | None:
+    """The last clustering memo, if its shared part and every group of its articles'
+    entries were saved by the same build (a group of another build: no memo)."""
+    stored = cache.load(CLUSTER_MEMO)
+    if not isinstance(stored, dict) or not isinstance(stored.get("shared"), ClusterMemo):
+        return None
+    generations = stored.get("generations")
+    if not isinstance(generations, list) or len(generations) != MEMO_SHARDS:
+        return None
+    groups = []
+    for shard, generation in enumerate(generations):
+        group = cache.load(memo_group_name(shard))
+        if not isinstance(group, tuple) or len(group) != 2 or group[0] != generation:
+            return None
+        groups.append(group[1])
+    return ClusterMemo.joined(stored["shared"], groups), generations
+
+
+def save_memo(cache: BuildCache, memo: ClusterMemo, before: StoredMemo | None) -> None:
+    """Save the groups holding an article whose entry is not the very one loaded, then
+    the shared part naming each group's generation: a build interrupted in between
+    leaves groups the shared part does not name, and the next build starts afresh."""
+    old, generations = before if before is not None else (None, [-1] * MEMO_SHARDS)
+    changed = set(range(MEMO_SHARDS))
+    if old is not None:
+        changed = {
+            memo_shard(i, MEMO_SHARDS)
+            for i, entry in memo.contributions.items()
+            if old.contributions.get(i) is not entry
+            or old.vectors.get(i) is not memo.vectors.get(i)
+        }
+        changed.update(
+            memo_shard(i, MEMO_SHARDS) for i in old.contributions if i not in memo.contributions
+        )
+    generation = max(generations) + 1
+    shared, groups = memo.split(MEMO_SHARDS)
+    generations = list(generations)
+    for shard in sorted(changed):
+        cache.save(memo_group_name(shard), (generation, groups[shard]))
+        generations[shard] = generation
+    cache.save(CLUSTER_MEMO, {"shared": shared, "generations": generations})

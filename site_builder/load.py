@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .cache import BuildCache
 from .problems import InputError, Problem
 from .yamlio import parse_yaml
 
@@ -464,3 +466,38 @@ def read_topics(data: Any) -> list[Topic]:
             )
         )
     return sorted(topics, key=lambda t: t.id)
+
+
+FILE_TABLE_SHARDS = 16  # an edit rewrites one shard of the input table, not all of it
+
+
+def _file_table_shard(path: str) -> int:
+    return zlib.crc32(path.encode("utf-8", "surrogatepass")) % FILE_TABLE_SHARDS
+
+
+def _file_table_name(shard: int) -> str:
+    """Every input file's stat and digest from the last build, some of them by path."""
+    return f"input-files-{shard:02d}.pickle"
+
+
+def load_file_table(cache: BuildCache) -> dict[str, FileRecord]:
+    """The last build's record of every input file (``ContentIndex.files``): what
+    ``scan_content`` need not read again."""
+    known: dict[str, FileRecord] = {}
+    for shard in range(FILE_TABLE_SHARDS):
+        known.update(cache.load(_file_table_name(shard)) or {})
+    return known
+
+
+def save_file_table(
+    cache: BuildCache, files: Mapping[str, FileRecord], known: Mapping[str, FileRecord]
+) -> None:
+    """Save the shards holding a file read or gone since ``known`` (records of files not
+    read again are the very objects of ``known``)."""
+    shards: list[dict[str, FileRecord]] = [{} for _ in range(FILE_TABLE_SHARDS)]
+    for path, record in files.items():
+        shards[_file_table_shard(path)][path] = record
+    changed = {_file_table_shard(p) for p, record in files.items() if known.get(p) is not record}
+    changed.update(_file_table_shard(p) for p in known if p not in files)
+    for shard in sorted(changed):
+        cache.save(_file_table_name(shard), shards[shard])

@@ -90,28 +90,28 @@ def test_the_clustering_memo_is_saved_in_groups_and_a_mismatched_group_is_not_us
 ) -> None:
     """An edit rewrites the memo's groups holding what changed, not all of them; a group
     left by another build (an interrupted save) makes the next build cluster afresh."""
-    from site_builder.build import MEMO_SHARDS, _load_cluster_memo, _memo_group_name
     from site_builder.cache import BuildCache
+    from site_builder.cluster import MEMO_SHARDS, load_memo, memo_group_name
 
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
     cache = tmp_path / "cache"
     options = BuildOptions(seeds, CONTENT, (TEMPLATES,), tmp_path / "site", cache)
     build_site(options)
-    names = [_memo_group_name(n) for n in range(MEMO_SHARDS)]
+    names = [memo_group_name(n) for n in range(MEMO_SHARDS)]
     before = {name: (cache / name).stat().st_mtime_ns for name in names}
     edited = sorted(seeds.glob("*.txt"))[1]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nKerry spoke again.\n", "utf-8")
     build_site(options)
     rewritten = [name for name in names if (cache / name).stat().st_mtime_ns != before[name]]
     assert 0 < len(rewritten) < MEMO_SHARDS
-    assert _load_cluster_memo(BuildCache(cache)) is not None
+    assert load_memo(BuildCache(cache)) is not None
 
     BuildCache(cache).save(names[0], (10**6, {}))  # as if a later build stopped half-way
-    assert _load_cluster_memo(BuildCache(cache)) is None
+    assert load_memo(BuildCache(cache)) is None
     edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
     build_site(options)
-    assert _load_cluster_memo(BuildCache(cache)) is not None
+    assert load_memo(BuildCache(cache)) is not None
     full = tmp_path / "full"
     build_site(BuildOptions(seeds, CONTENT, (TEMPLATES,), full))
     assert _files(tmp_path / "site") == _files(full)
