@@ -120,7 +120,10 @@ def build_site(
             unchanged, seconds=time.perf_counter() - started, up_to_date=True
         )
     if session is None:
-        with _article_store_root(options.cache) as store_root:
+        # The build's objects live until it ends, and it makes few cycles: collections
+        # would walk a heap of millions of objects again and again for nothing (seconds at
+        # a hundred thousand articles).  Its workers collect as usual.
+        with paused_gc(), _article_store_root(options.cache) as store_root:
             return _build(options, cache, store_root, stamp, stats, started, progress, None)
     # A session's builds leave their cycles to ``settle``, after the site is up to date.
     with paused_gc(), _article_store_root(options.cache) as store_root:

@@ -110,7 +110,9 @@ def _init_worker(data: AnalysisData) -> None:
     global _worker
     _worker = data
     # What the worker inherited lives as long as it does: the collector need not walk it.
+    # What it makes, it collects (the build may have paused the collector it inherited).
     gc.freeze()
+    gc.enable()
 
 
 def _work(task: tuple[str, ArticleSource]) -> Result:

@@ -355,7 +355,7 @@ def render_site(
         store.close()  # a database connection must not cross a fork; each worker opens its own
         gc.freeze()  # what workers inherit stays as it is: collecting it would copy its pages
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.enable) as pool:
             for _ in pool.map(_make_files, chunks):
                 pass
     else:
