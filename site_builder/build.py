@@ -20,7 +20,6 @@ from .cache import (
     code_version,
     files_fingerprint,
     fingerprint,
-    in_background,
     paused_gc,
     tree_stamp,
 )
@@ -166,8 +165,9 @@ def _build(
             raise StrictBuildError([p for p in problems if p.kind == "error"])
         with clock("cluster"):
             # Clustering runs on one core: the index is written on the other meanwhile.
-            many = len(processed.unsaved) > 4 and cache.folder is not None
-            index_saved = in_background(processed.save_shards, many and cache.resident is None)
+            index_saved = cache.write_in_background(
+                processed.save_shards, worth=len(processed.unsaved) > 4
+            )
             memo_before = load_memo(cache)
             clustering = cluster_features(
                 processed.features,

@@ -47,11 +47,14 @@ def _package_files(root: Path) -> Iterable[Path]:
 
 def fingerprint(*parts: Any) -> str:
     """A stable hash of values whose repr() is deterministic (dataclasses, tuples, str)."""
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(repr(part).encode("utf-8", "surrogatepass"))
+    return _hash_of_items(hashlib.sha256(), parts)
+
+
+def _hash_of_items(digest: Any, items: Iterable[Any]) -> str:
+    for item in items:
+        digest.update(repr(item).encode("utf-8", "surrogatepass"))
         digest.update(b"\x00")
-    return digest.hexdigest()
+    return str(digest.hexdigest())
 
 
 def short_key(*parts: Any) -> str:
@@ -64,11 +67,14 @@ def short_key(*parts: Any) -> str:
 def short_key_of_items(items: Iterable[Any]) -> str:
     """``short_key`` of a long sequence, hashed item by item: the key of a file drawn from
     a hundred thousand articles, without a string of all their reprs in memory."""
-    digest = hashlib.blake2b(digest_size=12)
-    for item in items:
-        digest.update(repr(item).encode("utf-8", "surrogatepass"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
+    return _hash_of_items(hashlib.blake2b(digest_size=12), items)
+
+
+def shard_of(name: str, shards: int) -> int:
+    """The shard of a named entry (an article, a file): stable while the number of shards
+    stays the same."""
+    digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
 
 
 def files_fingerprint(folders: Iterable[Path]) -> str:
@@ -156,6 +162,27 @@ class BuildCache:
         self.hits = 0
         self.misses = 0
 
+    def write_in_background(self, write: Callable[[], None], worth: bool) -> Callable[[], None]:
+        """Start ``write`` (saves to this cache) in a forked copy of this process, if
+        ``worth`` it and possible; return what waits for it to end.  The copy sees the
+        build as it is now, and saves are atomic, file by file.  A cache kept in memory
+        (``serve``), or none, is written here, before this returns."""
+        forking = "fork" in multiprocessing.get_all_start_methods()
+        if not (worth and forking and self.folder is not None and self.resident is None):
+            write()
+            return lambda: None
+        pid = os.fork()
+        if pid == 0:  # the copy: write and leave, running none of the build's cleanup
+            status = 1
+            try:
+                write()
+                status = 0
+            except BaseException:  # noqa: BLE001 - reported here, and by the build that waits
+                traceback.print_exc()
+            finally:
+                os._exit(status)
+        return lambda: _wait_for(pid)
+
     def load(self, name: str) -> Any:
         if self.folder is None:
             return None
@@ -242,30 +269,6 @@ def tree_stamp(folders: Iterable[Path], stats: dict[str, os.stat_result] | None 
                     stats[path] = stat
                 digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
-
-
-def in_background(work: Callable[[], None], worth: bool) -> Callable[[], None]:
-    """Start ``work`` in a forked copy of this process, if ``worth`` it and possible;
-    return what waits for it to end (having done the work here if not forked).
-
-    For writing what the build holds to the cache while the build goes on: the copy
-    sees the build as it is now, and the cache's writes are atomic, file by file.
-    A build that keeps its cache in memory (``serve``) does the work here.
-    """
-    if not worth or "fork" not in multiprocessing.get_all_start_methods():
-        work()
-        return lambda: None
-    pid = os.fork()
-    if pid == 0:  # the copy: do the work and leave, running none of the build's cleanup
-        status = 1
-        try:
-            work()
-            status = 0
-        except BaseException:  # noqa: BLE001 - reported here, and by the build that waits
-            traceback.print_exc()
-        finally:
-            os._exit(status)
-    return lambda: _wait_for(pid)
 
 
 def _wait_for(pid: int) -> None:

@@ -39,7 +39,6 @@ import gc
 import hashlib
 import math
 import re
-import zlib
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -52,7 +51,7 @@ from pathlib import Path
 from sys import intern
 
 from .analyse import AnalysedArticle
-from .cache import BuildCache
+from .cache import BuildCache, shard_of
 from .languages import known_languages
 from .load import Actor, Topic
 from .settings import ClusterSettings
@@ -1054,7 +1053,7 @@ class ClusterMemo:
         groups: list[dict[str, tuple[object, object]]] = [{} for _ in range(shards)]
         for article_id, contribution in self.contributions.items():
             entry = (contribution, self.vectors.get(article_id))
-            groups[memo_shard(article_id, shards)][article_id] = entry
+            groups[shard_of(article_id, shards)][article_id] = entry
         return dataclasses.replace(self, contributions={}, vectors={}), groups
 
     @classmethod
@@ -1067,11 +1066,6 @@ class ClusterMemo:
                 if vector is not None:
                     vectors[article_id] = vector
         return dataclasses.replace(shared, contributions=contributions, vectors=vectors)
-
-
-def memo_shard(article_id: str, shards: int) -> int:
-    """The group of ``ClusterMemo.split`` that holds an article's entries."""
-    return zlib.crc32(article_id.encode("utf-8", "surrogatepass")) % shards
 
 
 @dataclass(frozen=True, slots=True)
@@ -1843,13 +1837,13 @@ def save_memo(cache: BuildCache, memo: ClusterMemo, before: StoredMemo | None) -
     changed = set(range(MEMO_SHARDS))
     if old is not None:
         changed = {
-            memo_shard(i, MEMO_SHARDS)
+            shard_of(i, MEMO_SHARDS)
             for i, entry in memo.contributions.items()
             if old.contributions.get(i) is not entry
             or old.vectors.get(i) is not memo.vectors.get(i)
         }
         changed.update(
-            memo_shard(i, MEMO_SHARDS) for i in old.contributions if i not in memo.contributions
+            shard_of(i, MEMO_SHARDS) for i in old.contributions if i not in memo.contributions
         )
     generation = max(generations) + 1
     shared, groups = memo.split(MEMO_SHARDS)

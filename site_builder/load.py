@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import BuildCache
+from .cache import BuildCache, shard_of
 from .problems import InputError, Problem
 from .yamlio import parse_yaml
 
@@ -471,10 +470,6 @@ def read_topics(data: Any) -> list[Topic]:
 FILE_TABLE_SHARDS = 16  # an edit rewrites one shard of the input table, not all of it
 
 
-def _file_table_shard(path: str) -> int:
-    return zlib.crc32(path.encode("utf-8", "surrogatepass")) % FILE_TABLE_SHARDS
-
-
 def _file_table_name(shard: int) -> str:
     """Every input file's stat and digest from the last build, some of them by path."""
     return f"input-files-{shard:02d}.pickle"
@@ -496,8 +491,10 @@ def save_file_table(
     read again are the very objects of ``known``)."""
     shards: list[dict[str, FileRecord]] = [{} for _ in range(FILE_TABLE_SHARDS)]
     for path, record in files.items():
-        shards[_file_table_shard(path)][path] = record
-    changed = {_file_table_shard(p) for p, record in files.items() if known.get(p) is not record}
-    changed.update(_file_table_shard(p) for p in known if p not in files)
+        shards[shard_of(path, FILE_TABLE_SHARDS)][path] = record
+    changed = {
+        shard_of(p, FILE_TABLE_SHARDS) for p, record in files.items() if known.get(p) is not record
+    }
+    changed.update(shard_of(p, FILE_TABLE_SHARDS) for p in known if p not in files)
     for shard in sorted(changed):
         cache.save(_file_table_name(shard), shards[shard])

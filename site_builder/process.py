@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .analyse import AnalysedArticle, AnalysisData, analyse_article
-from .cache import BuildCache, fingerprint
+from .cache import BuildCache, fingerprint, shard_of
 from .clean import clean_article
 from .cluster import ArticleFeatures, article_features
 from .load import ArticleSource, ContentIndex, RawArticle, read_source
@@ -162,7 +162,7 @@ class ProcessedArticles:
         return self._summaries_of(self.keys)
 
     def _summaries_of(self, keys: list[str]) -> list[ArticleSummary]:
-        wanted = {_shard_of(key) for key in keys if key not in self.fresh}
+        wanted = {shard_of(key, INDEX_SHARDS) for key in keys if key not in self.fresh}
         found: dict[str, ArticleSummary] = {}
         for shard in sorted(wanted):
             found.update(self.cache.load(_shard_file(SUMMARIES, shard)) or {})
@@ -238,7 +238,7 @@ def process_articles(
 
     current: dict[int, dict[str, ArticleFeatures]] = {shard: {} for shard in shards}
     for key in done:
-        current[_shard_of(key)][key] = results[key]  # type: ignore[assignment]
+        current[shard_of(key, INDEX_SHARDS)][key] = results[key]  # type: ignore[assignment]
     processed = ProcessedArticles(
         done,
         [results[key] for key in done],
@@ -272,10 +272,6 @@ def _stored(
 
 
 FEATURES, SUMMARIES = "features", "summaries"  # the two halves of the index, sharded alike
-
-
-def _shard_of(key: str) -> int:
-    return int(key[:4], 16) % INDEX_SHARDS
 
 
 def _shard_file(kind: str, shard: int) -> str:

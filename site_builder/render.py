@@ -25,11 +25,11 @@ from typing import Any
 import jinja2
 
 from . import urls, views
-from .cache import paused_gc
+from .cache import paused_gc, shard_of
 from .languages import known_languages
 from .library import Library
 from .pagekeys import Key, PageKeys
-from .search import SearchDocument, shard_of, shard_script, words_of
+from .search import SearchDocument, shard_script, words_of
 from .store import ArticleStore
 
 

@@ -13,7 +13,6 @@ of an index of the whole collection, and the browser merges the results.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -46,12 +45,6 @@ def stems(word: str, prefixes: tuple[str, ...]) -> set[str]:
 
 def shard_count(articles: int) -> int:
     return max(1, -(-articles // SHARD_ARTICLES))
-
-
-def shard_of(article_id: str, shards: int) -> int:
-    """The shard of an article: stable while the number of shards stays the same."""
-    digest = hashlib.blake2b(article_id.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % shards
 
 
 @dataclass(frozen=True, slots=True)

@@ -254,10 +254,11 @@ def test_the_index_written_in_the_background_serves_the_next_build(
 
 
 def test_work_in_the_background_is_waited_for_and_its_failure_reported(tmp_path: Path) -> None:
-    from site_builder.cache import in_background
+    from site_builder.cache import BuildCache
 
+    cache = BuildCache(tmp_path / "cache")
     done = tmp_path / "done"
-    wait = in_background(lambda: done.write_text("yes", encoding="utf-8"), worth=True)
+    wait = cache.write_in_background(lambda: done.write_text("yes", encoding="utf-8"), worth=True)
     wait()
     assert done.read_text(encoding="utf-8") == "yes"
 
@@ -265,6 +266,6 @@ def test_work_in_the_background_is_waited_for_and_its_failure_reported(tmp_path:
         raise OSError("disk full")
 
     with pytest.warns(UserWarning, match="background"):
-        in_background(fail, worth=True)()
-    in_background(lambda: (tmp_path / "here").touch(), worth=False)
+        cache.write_in_background(fail, worth=True)()
+    cache.write_in_background(lambda: (tmp_path / "here").touch(), worth=False)
     assert (tmp_path / "here").exists()  # not worth a fork: done before it returns
