@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
+import shutil
 import tempfile
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -14,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import background
 from .analyse import AnalysisData, aggregate_unknown_names, prepare_analysis
+from .background import Forked
 from .cache import (
     BuildCache,
     code_version,
@@ -29,8 +33,8 @@ from .library import Library, build_library
 from .load import ContentIndex, load_file_table, save_file_table, scan_content
 from .output import apply_changes, staged_output
 from .problems import Problem
-from .process import Progress, process_articles
-from .render import Manifest, RenderMemo, RenderResult, render_site
+from .process import ProcessedArticles, Progress, process_articles
+from .render import MadeAhead, Manifest, RenderMemo, RenderResult, make_ahead, render_site
 from .report import BuildReport
 from .settings import Settings, read_settings
 from .store import ArticleStore
@@ -159,14 +163,21 @@ def _build(
             # They stay alive to the end of the build: the collector need not walk them again.
             gc.freeze()
         store.keep_only(processed.keys)  # the store holds this collection, no more
+    ahead: _Ahead | None = None
     try:
         problems = [*content.problems, *failures]
         if options.strict and any(p.kind == "error" for p in problems):
             raise StrictBuildError([p for p in problems if p.kind == "error"])
+        global_key = _global_key(options, settings, content)
         with clock("cluster"):
-            # Clustering runs on one core: the index is written on the other meanwhile.
-            index_saved = cache.write_in_background(
-                processed.save_shards, worth=len(processed.unsaved) > 4
+            # Clustering runs on one core.  Meanwhile a copy of the build writes the index
+            # and, in a full build, makes the files that need no stories.
+            if memo is None and _worth_making_ahead(processed):
+                ahead = _start_ahead(processed, settings, content, store, options, global_key)
+            index_saved = (
+                cache.write_in_background(processed.save_shards, worth=len(processed.unsaved) > 4)
+                if ahead is None
+                else _written_by_the_copy
             )
             memo_before = load_memo(cache)
             clustering = cluster_features(
@@ -194,20 +205,85 @@ def _build(
                 library = build_library(
                     settings, summaries, stories, content.actors, content.topics, keys
                 )
-            global_key = _global_key(options, settings, content)
-            rendered = _render(library, store, global_key, options, cache, memo)
+            made_ahead = ahead.finished() if ahead is not None else None
+            rendered = _render(library, store, global_key, options, cache, memo, made_ahead)
         if content.read or content.forgotten:  # else the table on disk is this one
             save_file_table(cache, content.files, known)
         store.discard_other_generations()
     finally:
         gc.unfreeze()
         store.close()
+        if ahead is not None:
+            ahead.forked.wait()  # a failed build's copy, even, is not left running
+            shutil.rmtree(ahead.made.folder, ignore_errors=True)
     report = _report(summaries, len(stories), rendered, problems, started, options, cache)
     report = dataclasses.replace(report, stage_seconds=clock.seconds)
     cache.save(
         LAST_BUILD, {"stamp": stamp, "output": _output_stamp(options.output), "report": report}
     )
     return report
+
+
+AHEAD_FROM = 1000  # articles processed afresh from which the story-free files are made ahead
+
+
+@dataclass(frozen=True, slots=True)
+class _Ahead:
+    """The copy of the build that writes the index and makes the story-free files."""
+
+    made: MadeAhead
+    forked: Forked
+
+    def finished(self) -> MadeAhead | None:
+        if self.forked.wait():
+            return self.made
+        # The next build finds what the copy did not write missing, and redoes it.
+        warnings.warn(
+            "the build's copy that writes the cache index and makes the search index "
+            "failed (see above); those files are made after clustering",
+            stacklevel=2,
+        )
+        return None
+
+
+def _written_by_the_copy() -> None:
+    """The index is written by the copy that makes the files ahead: waited for with them."""
+
+
+def _worth_making_ahead(processed: ProcessedArticles) -> bool:
+    """Whether to make the search index and the cleaning report while clustering: when
+    every article was processed afresh (a first build, new code), and there are many.
+    Their summaries are then all in memory; and an edit remakes a shard or two, which
+    are not worth a copy of the build."""
+    return len(processed.fresh) == len(processed.keys) >= AHEAD_FROM
+
+
+def _start_ahead(
+    processed: ProcessedArticles,
+    settings: Settings,
+    content: ContentIndex,
+    store: ArticleStore,
+    options: BuildOptions,
+    global_key: str,
+) -> _Ahead | None:
+    """Start a copy of the build that writes the index, then makes the story-free files
+    into a folder beside the site (so that they move into it by renaming)."""
+    parent = options.output.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    made = MadeAhead(Path(tempfile.mkdtemp(prefix=f".{options.output.name}.ahead-", dir=parent)))
+
+    def make() -> None:
+        processed.save_shards()  # first: the next build needs it, this one only gains time
+        summaries = processed.summaries()
+        keys = {s.id: key for s, key in zip(summaries, processed.keys, strict=True)}
+        library = build_library(settings, summaries, (), content.actors, content.topics, keys)
+        make_ahead(library, store, options.templates, global_key, made)
+
+    forked = background.start(make)
+    if forked is None:
+        shutil.rmtree(made.folder, ignore_errors=True)
+        return None
+    return _Ahead(made, forked)
 
 
 @contextmanager
@@ -256,6 +332,7 @@ def _render(
     options: BuildOptions,
     cache: BuildCache,
     memo: RenderMemo | None,
+    ahead: MadeAhead | None,
 ) -> RenderResult:
     """Update the site in place when the last build's manifest still describes it, else
     render it all into a staging folder and swap that in.  Either way, a failure leaves
@@ -275,7 +352,15 @@ def _render(
         ) as folder:
             changes = Path(folder)
             rendered = render_site(
-                library, store, options.templates, changes, global_key, previous, options.jobs, memo
+                library,
+                store,
+                options.templates,
+                changes,
+                global_key,
+                previous,
+                options.jobs,
+                memo,
+                ahead,
             )
             cache.forget(manifest_name)  # while files move, the manifest is not to be trusted
             stale = [p for p in previous.files if p not in rendered.manifest.files]
@@ -283,7 +368,15 @@ def _render(
     else:
         with staged_output(options.output) as staging:
             rendered = render_site(
-                library, store, options.templates, staging, global_key, None, options.jobs, memo
+                library,
+                store,
+                options.templates,
+                staging,
+                global_key,
+                None,
+                options.jobs,
+                memo,
+                ahead,
             )
     cache.save(
         manifest_name, {"manifest": rendered.manifest, "output": _output_stamp(options.output)}

@@ -12,11 +12,9 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
-import multiprocessing
 import os
 import pickle
 import tempfile
-import traceback
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -24,6 +22,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
+
+from . import background
 
 CACHE_FORMAT = "3"  # the article store, and the index in features and summaries
 
@@ -167,21 +167,13 @@ class BuildCache:
         ``worth`` it and possible; return what waits for it to end.  The copy sees the
         build as it is now, and saves are atomic, file by file.  A cache kept in memory
         (``serve``), or none, is written here, before this returns."""
-        forking = "fork" in multiprocessing.get_all_start_methods()
-        if not (worth and forking and self.folder is not None and self.resident is None):
+        forked = None
+        if worth and self.folder is not None and self.resident is None:
+            forked = background.start(write)
+        if forked is None:
             write()
             return lambda: None
-        pid = os.fork()
-        if pid == 0:  # the copy: write and leave, running none of the build's cleanup
-            status = 1
-            try:
-                write()
-                status = 0
-            except BaseException:  # noqa: BLE001 - reported here, and by the build that waits
-                traceback.print_exc()
-            finally:
-                os._exit(status)
-        return lambda: _wait_for(pid)
+        return lambda: _warn_unless(forked.wait())
 
     def load(self, name: str) -> Any:
         if self.folder is None:
@@ -271,7 +263,6 @@ def tree_stamp(folders: Iterable[Path], stats: dict[str, os.stat_result] | None 
     return digest.hexdigest()
 
 
-def _wait_for(pid: int) -> None:
-    _, status = os.waitpid(pid, 0)
-    if status != 0:  # the cache lacks what the copy did not write: the next build redoes it
-        warnings.warn(f"writing the cache in the background failed ({status})", stacklevel=2)
+def _warn_unless(written: bool) -> None:
+    if not written:  # the cache lacks what the copy did not write: the next build redoes it
+        warnings.warn("writing the cache in the background failed", stacklevel=2)

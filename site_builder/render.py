@@ -13,6 +13,7 @@ import gc
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
 import typing
 from collections import Counter
@@ -160,7 +161,6 @@ def page_specs(
         lambda: views.not_found_context(library),
     )
     yield from feed_specs(library, keys)
-    yield from search_specs(library, store)
     # Made from the whole collection: a file of a hundred megabytes is written again only
     # when an entry changed (a word fixed in a body changes neither).
     yield PageSpec(
@@ -170,6 +170,16 @@ def page_specs(
         heavy=True,
         memoised=True,
     )
+    yield from story_free_specs(library, store, keys, memo)
+
+
+def story_free_specs(
+    library: Library, store: ArticleStore, keys: PageKeys, memo: RenderMemo | None = None
+) -> Iterator[PageSpec]:
+    """The files drawn from the articles alone, never from their stories: the search
+    index and the cleaning report.  A build can make them while it clusters (see
+    ``make_ahead``), from a library that has no stories yet."""
+    yield from search_specs(library, store)
     yield PageSpec(
         urls.CLEANING_REPORT,
         keys.cleaning_report,
@@ -294,6 +304,47 @@ class Manifest:
 
 
 @dataclass(frozen=True, slots=True)
+class MadeAhead:
+    """Files made before the stories were known, by ``make_ahead``: under ``folder``/files,
+    with the key each was made for in ``folder``/keys.pickle, written last (a folder
+    without it holds nothing finished)."""
+
+    folder: Path
+
+    def keys(self) -> dict[str, Key]:
+        try:
+            with open(self.folder / "keys.pickle", "rb") as handle:
+                found = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError):
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    def take(self, path: str, target: Path) -> None:
+        """Move the file made for ``path`` to ``target``/path."""
+        destination = target / path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.folder / "files" / path, destination)
+
+
+def make_ahead(
+    library: Library,
+    store: ArticleStore,
+    template_dirs: Sequence[Path],
+    global_key: str,
+    ahead: MadeAhead,
+) -> None:
+    """Make the story-free files of ``library`` (whose stories it does not read) into
+    ``ahead``, for ``render_site`` to take those it would make the same."""
+    env = _environment(tuple(template_dirs), global_key)
+    specs = list(story_free_specs(library, store, PageKeys(library)))
+    for spec in specs:
+        _write(ahead.folder / "files" / spec.path, spec.make(env))
+    made = {spec.path: spec.key() if spec.key is not None else None for spec in specs}
+    with open(ahead.folder / "keys.pickle", "wb") as out:
+        pickle.dump(made, out)
+
+
+@dataclass(frozen=True, slots=True)
 class RenderResult:
     written: list[str]  # every file of the site, as site-root paths
     made: list[str]  # the files made by this build (in the folder it rendered into)
@@ -318,6 +369,7 @@ def render_site(
     previous: Manifest | None = None,
     jobs: int = 1,
     memo: RenderMemo | None = None,
+    ahead: MadeAhead | None = None,
 ) -> RenderResult:
     """Make every file of the site whose key changed since ``previous``, into ``target``.
 
@@ -326,6 +378,7 @@ def render_site(
     otherwise ``target`` receives only the changed files, to be moved into
     the site.  With ``jobs`` other than 1, files are made by worker
     processes; every file is a function of its spec, so the result is the same.
+    A file in ``ahead`` made for the key this build gives it is taken, not made.
     """
     global _specs, _templates, _target
     views.forget_cached_views()  # cached cards of an earlier build hold its library
@@ -343,6 +396,16 @@ def render_site(
         for index, spec in enumerate(specs)
         if current[spec.path] is None or before.get(spec.path) != current[spec.path]
     ]
+    taken: list[int] = []
+    if ahead is not None:
+        made_ahead = ahead.keys()
+        for index in todo:
+            path = specs[index].path
+            key = current[path]
+            if key is not None and path in made_ahead and made_ahead[path] == key:
+                ahead.take(path, target)
+                taken.append(index)
+        todo = sorted(set(todo).difference(taken))
     _specs, _templates, _target = specs, (tuple(template_dirs), global_key), target
     if memo is not None:  # files made with the memo fill it: not on workers
         here = [i for i in todo if specs[i].memoised]
@@ -362,7 +425,7 @@ def render_site(
         _make_files(todo)
     _make_files(here)
     _specs = []
-    made = [specs[i].path for i in sorted(todo + here)]
+    made = [specs[i].path for i in sorted(todo + here + taken)]
     written = [spec.path for spec in specs]
     env = _environment(*_templates)
     if library.settings.base_url:

@@ -35,6 +35,44 @@ def test_worker_processes_for_articles_and_pages_give_the_same_site_as_a_serial_
     assert _files(tmp_path / "site") == _files(serial_site)
 
 
+def test_files_made_ahead_while_clustering_give_the_same_site(
+    serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from site_builder import build, render
+
+    made: list[str] = []  # the files the build took from its copy
+    monkeypatch.setattr(build, "AHEAD_FROM", 1)
+    taken = render.MadeAhead.take
+    monkeypatch.setattr(
+        render.MadeAhead,
+        "take",
+        lambda self, path, target: (made.append(path), taken(self, path, target)),
+    )
+    output = tmp_path / "site"
+    build_site(BuildOptions(SEEDS, CONTENT, (TEMPLATES,), output, tmp_path / "cache", jobs=2))
+    assert _files(output) == _files(serial_site)
+    assert "_report/cleaning.json" in made and any(p.startswith("assets/search/") for p in made)
+    assert not list(tmp_path.glob(".site.ahead-*"))  # the folder goes with the build
+    # the next build (other options) finds the index the copy wrote: nothing is processed
+    report = build_site(BuildOptions(SEEDS, CONTENT, (TEMPLATES,), output, tmp_path / "cache"))
+    assert report.cached_articles == report.articles
+
+
+def test_a_failed_copy_leaves_its_files_to_the_build(
+    serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from site_builder import build
+
+    def fail(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build, "AHEAD_FROM", 1)
+    monkeypatch.setattr(build, "make_ahead", fail)
+    with pytest.warns(UserWarning, match="copy"):
+        build_site(BuildOptions(SEEDS, CONTENT, (TEMPLATES,), tmp_path / "site", jobs=2))
+    assert _files(tmp_path / "site") == _files(serial_site)
+
+
 def test_a_dask_cluster_gives_the_same_site_as_a_local_build(
     serial_site: Path, tmp_path: Path
 ) -> None:
