@@ -186,8 +186,8 @@ class BuildCache:
                     if kept is not None and kept[0] == identity:
                         return kept[1]
                 value = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+            return None  # TypeError: a class of the package whose fields have changed since
         if self.resident is not None:
             self.resident[name] = (identity, value)
         return value

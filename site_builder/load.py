@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import BuildCache, shard_of
+from .cache import BuildCache, fingerprint, shard_of
 from .problems import InputError, Problem
 from .yamlio import parse_yaml
 
@@ -102,6 +102,23 @@ class ArticleSource:
     format: str  # as RawArticle.format
     digest: str  # hash of the file's bytes: a different digest is a different article
     meta: ArticleMeta  # with an editor's metadata-only file merged in
+    # A fingerprint of all the above, made once with the source (see ``article_source``):
+    # every build keys every article by it, and a repr of the metadata costs more than
+    # the stat that tells the file is unchanged.
+    stamp: str
+
+
+def article_source(
+    article_id: str, path: str, format_: str, digest: str, meta: ArticleMeta
+) -> ArticleSource:
+    return ArticleSource(
+        article_id,
+        path,
+        format_,
+        digest,
+        meta,
+        fingerprint(article_id, path, format_, digest, meta),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +210,7 @@ def _read_record(
         return FileRecord(size, mtime_ns, None, problem=Problem(str(path), None, str(exc)))
     if raws is not None:
         raws[raw.path] = raw
-    source = ArticleSource(raw.id, raw.path, raw.format, file_digest(data), raw.meta)
+    source = article_source(raw.id, raw.path, raw.format, file_digest(data), raw.meta)
     sidecar = raw.format == "markdown" and not any(line.strip() for line in raw.lines)
     return FileRecord(size, mtime_ns, source, sidecar=sidecar)
 
@@ -224,8 +241,11 @@ def _assemble(files: Mapping[str, FileRecord]) -> tuple[tuple[ArticleSource, ...
             articles[source.id] = source
     for article_id, sidecar in sorted(sidecars.items()):
         if article_id in articles:
-            merged = merge_meta(articles[article_id].meta, sidecar.meta)
-            articles[article_id] = replace(articles[article_id], meta=merged)
+            article = articles[article_id]
+            merged = merge_meta(article.meta, sidecar.meta)
+            articles[article_id] = article_source(
+                article.id, article.path, article.format, article.digest, merged
+            )
         else:
             problems.append(
                 Problem(

@@ -134,7 +134,7 @@ Progress = Callable[[Iterable[Any], int], Iterable[Any]]  # wraps an iterable, g
 
 def article_key(shared: str, source: ArticleSource) -> str:
     """Everything an article's processing depends on: its file and the shared inputs."""
-    return fingerprint(shared, source.id, source.path, source.format, source.digest, source.meta)
+    return fingerprint(shared, source.stamp)
 
 
 @dataclass(slots=True)

@@ -43,3 +43,20 @@ def test_forgetting_an_entry_drops_its_waiting_save(tmp_path: Path) -> None:
     cache.write_deferred()
     assert BuildCache(tmp_path).load("entry") is None
     assert BuildCache(tmp_path).load("other") == "kept"
+
+
+def test_an_entry_saved_by_older_code_is_a_miss(tmp_path: Path) -> None:
+    """A file table from before a field was added to ArticleSource: read as nothing,
+    never a crash (the file table outlives code versions)."""
+    import pickle
+
+    from site_builder.load import ArticleMeta, ArticleSource, load_file_table
+
+    class OldSource:
+        def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+            return (ArticleSource, ("a", "seeds/a.txt", "text", "0" * 40, ArticleMeta()))
+
+    cache = BuildCache(tmp_path)
+    (tmp_path / "input-files-00.pickle").write_bytes(pickle.dumps({"seeds/a.txt": OldSource()}))
+    assert cache.load("input-files-00.pickle") is None
+    assert load_file_table(cache) == {}
