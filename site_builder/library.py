@@ -116,11 +116,13 @@ def _named_together(
     articles: Sequence[ArticleSummary], known: set[str]
 ) -> dict[str, tuple[tuple[str, int], ...]]:
     """For each actor, the others named in the same articles, and in how many."""
-    pairs = Counter(
-        pair
-        for article in articles
-        for pair in permutations([a for a in article.actor_ids if a in known], 2)
-    )
+    # Articles name the same few people again and again: pairs are counted once per
+    # distinct cast, not once per article (millions of pairs in a large collection).
+    casts = Counter(article.actor_ids for article in articles)
+    pairs: Counter[tuple[str, str]] = Counter()
+    for cast, articles_with_it in casts.items():
+        for pair in permutations([a for a in cast if a in known], 2):
+            pairs[pair] += articles_with_it
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for (actor_id, other), count in pairs.items():
         counts[actor_id][other] = count

@@ -39,11 +39,10 @@ class PageKeys:
         key = self._cards.get(story_id)
         if key is None:
             story = self.library.stories[story_id]
-            members = [self.library.articles[a] for a in story.article_ids]
-            # The mentions as plain tuples: a dataclass repr is slow, and this runs per member.
-            mentions = [(m.card_key, [(a.actor_id, a.count) for a in m.actors]) for m in members]
+            articles = self.library.articles
+            members = [articles[a].listing_key for a in story.article_ids]
             titles = sorted(story.titles.items())
-            key = short_key(story.id, story.article_ids, titles, story.visit, story.topic, mentions)
+            key = short_key(story.id, story.article_ids, titles, story.visit, story.topic, members)
             self._cards[story_id] = key
         return key
 
@@ -144,15 +143,7 @@ class PageKeys:
 
         def parts() -> Iterator[tuple[Any, ...]]:
             for article_id in library.article_order():
-                article = articles[article_id]
-                yield (
-                    article_id,
-                    article.card_key,
-                    [(m.actor_id, m.count) for m in article.actors],
-                    article.actor_ids,
-                    article.visit.ordinal if article.visit else None,
-                    library.story_of[article_id],
-                )
+                yield article_id, articles[article_id].listing_key, library.story_of[article_id]
             for s in map(library.stories.__getitem__, library.story_order):
                 yield (s.id, s.visit, s.topic, sorted(s.titles.items()), s.article_ids)
             for actor_id in sorted(library.actors):

@@ -48,6 +48,9 @@ class ArticleSummary:
     flags: tuple[str, ...]
     unknown_names: tuple[UnknownName, ...]
     card_key: str  # changes exactly when what lists show of it (cards, feeds) changes
+    # changes when its card, its actors or its visit do: what story cards and digest.json
+    # show of it (a key for each list would name fewer changes, at more cost per build)
+    listing_key: str
     cleaning_key: str  # changes exactly when its entry in the cleaning report does
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
@@ -101,6 +104,11 @@ def summarise(article: AnalysedArticle, cleaning: str | None = None) -> ArticleS
         flags=clean.flags,
         unknown_names=article.unknown_names,
         card_key=short_key(card),
+        listing_key=short_key(
+            card,
+            [(m.actor_id, m.count) for m in article.actors],
+            article.visit.ordinal if article.visit else None,
+        ),
         cleaning_key=short_key(cleaning if cleaning is not None else cleaning_entry(article)),
     )
 
