@@ -23,7 +23,7 @@ from typing import Any
 from .analyse import AnalysedArticle, AnalysisData, analyse_article
 from .cache import BuildCache, fingerprint, shard_of
 from .clean import clean_article
-from .cluster import ArticleFeatures, article_features
+from .cluster import ArticleFeatures, article_features, words_shared
 from .load import ArticleSource, ContentIndex, RawArticle, read_source
 from .problems import InputError, Problem
 from .store import ArticleStore, StoredArticle, StoreRow, pack, pack_words
@@ -205,7 +205,8 @@ def process_articles(
     scheduler to run on instead.
     """
     keys = [article_key(shared, source) for source in content.sources]
-    shards = {n: cache.load(_shard_file(FEATURES, n)) or {} for n in range(INDEX_SHARDS)}
+    with words_shared():
+        shards = {n: cache.load(_shard_file(FEATURES, n)) or {} for n in range(INDEX_SHARDS)}
     stored = {key: value for shard in shards.values() for key, value in shard.items()}
     todo = [
         (key, source)
