@@ -41,8 +41,7 @@ import math
 import re
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date as Date
 from functools import cache, partial
@@ -52,7 +51,7 @@ from pathlib import Path
 from sys import intern
 
 from .analyse import AnalysedArticle
-from .cache import BuildCache, shard_of
+from .cache import BuildCache, interned, interned_for_pickle, shard_of
 from .languages import known_languages
 from .load import Actor, Topic
 from .settings import ClusterSettings
@@ -148,33 +147,18 @@ class ArticleFeatures:
         copies.  The words are interned when pickled too, so a pickle of many articles
         (a cache shard) holds each word once and refers to it after: loading makes no
         string per use of a word, which was most of the time it took.  Such a pickle is
-        read ``with words_shared()``: its words are shared already, one copy per shard,
-        and interning each use of them took half the rest of the time.  (Words read so
-        are interned again when pickled, or a shard saved after an edit would hold a
-        copy of each word per load.)"""
+        read with its words shared (see ``cache.interned``)."""
         values = [getattr(self, name) for name in _FEATURE_FIELDS]
-        values[_AT["terms"]] = tuple(map(intern, self.terms))
+        values[_AT["terms"]] = interned_for_pickle(self.terms)
         return (_features_from_pickle, (tuple(values),))
-
-
-_INTERNED_ON_LOAD = ["terms", "keys", "topics"]
 
 
 def _features_from_pickle(values: tuple[object, ...]) -> ArticleFeatures:
     fields_ = list(values)
-    for name in _INTERNED_ON_LOAD:
+    fields_[_AT["terms"]] = interned(fields_[_AT["terms"]])  # type: ignore[arg-type]
+    for name in ("keys", "topics"):  # a few words, interned whatever the pickle shares
         fields_[_AT[name]] = tuple(map(intern, fields_[_AT[name]]))  # type: ignore[call-overload]
     return ArticleFeatures(*fields_)  # type: ignore[arg-type]
-
-
-@contextmanager
-def words_shared() -> Iterator[None]:
-    """Read features whose words the pickle shares (see ``ArticleFeatures.__reduce__``)."""
-    _INTERNED_ON_LOAD.remove("terms")
-    try:
-        yield
-    finally:
-        _INTERNED_ON_LOAD.insert(0, "terms")
 
 
 _FEATURE_FIELDS = tuple(f.name for f in fields(ArticleFeatures))

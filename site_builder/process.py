@@ -23,7 +23,7 @@ from typing import Any
 from .analyse import AnalysedArticle, AnalysisData, analyse_article
 from .cache import BuildCache, fingerprint, shard_of
 from .clean import clean_article
-from .cluster import ArticleFeatures, article_features, words_shared
+from .cluster import ArticleFeatures, article_features
 from .load import ArticleSource, ContentIndex, RawArticle, read_source
 from .problems import InputError, Problem
 from .store import ArticleStore, StoredArticle, StoreRow, pack, pack_words
@@ -165,7 +165,7 @@ class ProcessedArticles:
         wanted = {shard_of(key, INDEX_SHARDS) for key in keys if key not in self.fresh}
         found: dict[str, ArticleSummary] = {}
         for shard in sorted(wanted):
-            found.update(self.cache.load(_shard_file(SUMMARIES, shard)) or {})
+            found.update(self.cache.load(_shard_file(SUMMARIES, shard), words_shared=True) or {})
         found.update(self.fresh)
         missing = [key for key in keys if key not in found]
         if missing:
@@ -205,8 +205,10 @@ def process_articles(
     scheduler to run on instead.
     """
     keys = [article_key(shared, source) for source in content.sources]
-    with words_shared():
-        shards = {n: cache.load(_shard_file(FEATURES, n)) or {} for n in range(INDEX_SHARDS)}
+    shards = {
+        n: cache.load(_shard_file(FEATURES, n), words_shared=True) or {}
+        for n in range(INDEX_SHARDS)
+    }
     stored = {key: value for shard in shards.values() for key, value in shard.items()}
     todo = [
         (key, source)

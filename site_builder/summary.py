@@ -16,7 +16,7 @@ from pathlib import Path
 from sys import intern
 
 from .analyse import ActorMention, AnalysedArticle, Quote, UnknownName, Visit
-from .cache import short_key
+from .cache import interned, interned_for_pickle, interned_word, short_key
 from .search import words_of
 from .urls import article_path
 
@@ -56,23 +56,32 @@ class ArticleSummary:
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         """Read back with its recurring words interned (languages, sources, topic and actor
         ids, hints, rule names): a hundred thousand summaries then share one copy of each
-        instead of holding their own."""
-        return (_summary_from_pickle, tuple(getattr(self, name) for name in _FIELDS))
+        instead of holding their own.  Pickled interned too, so that a pickle of many
+        summaries (a cache shard) holds each once, and is read with its words shared
+        (see ``cache.interned``)."""
+        values = [getattr(self, name) for name in _FIELDS]
+        for number in _RECURRING_WORDS:
+            if values[number] is not None:
+                values[number] = intern(values[number])
+        for number in _RECURRING_TUPLES:
+            values[number] = interned_for_pickle(values[number])
+        return (_summary_from_pickle, tuple(values))
 
 
 def _summary_from_pickle(*values: object) -> ArticleSummary:
-    fields_ = dict(zip(_FIELDS, values, strict=True))
-    for name in _RECURRING_WORDS:
-        if fields_[name] is not None:
-            fields_[name] = intern(fields_[name])  # type: ignore[arg-type]
-    for name in _RECURRING_TUPLES:
-        fields_[name] = tuple(map(intern, fields_[name]))  # type: ignore[arg-type]
-    return ArticleSummary(**fields_)  # type: ignore[arg-type]
+    fields_ = list(values)
+    for number in _RECURRING_WORDS:
+        fields_[number] = interned_word(fields_[number])  # type: ignore[arg-type]
+    for number in _RECURRING_TUPLES:
+        fields_[number] = interned(fields_[number])  # type: ignore[arg-type]
+    return ArticleSummary(*fields_)  # type: ignore[arg-type]
 
 
 _FIELDS = tuple(f.name for f in fields(ArticleSummary))
-_RECURRING_WORDS = ("language", "source")
-_RECURRING_TUPLES = ("date_hints", "actor_ids", "topics", "removal_rules", "flags")
+_RECURRING_WORDS = tuple(_FIELDS.index(name) for name in ("language", "source"))
+_RECURRING_TUPLES = tuple(
+    _FIELDS.index(name) for name in ("date_hints", "actor_ids", "topics", "removal_rules", "flags")
+)
 
 
 def summarise(article: AnalysedArticle, cleaning: str | None = None) -> ArticleSummary:

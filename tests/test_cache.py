@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from site_builder.cache import BuildCache
 
 
@@ -60,3 +62,47 @@ def test_an_entry_saved_by_older_code_is_a_miss(tmp_path: Path) -> None:
     (tmp_path / "input-files-00.pickle").write_bytes(pickle.dumps({"seeds/a.txt": OldSource()}))
     assert cache.load("input-files-00.pickle") is None
     assert load_file_table(cache) == {}
+
+
+@pytest.mark.parametrize("kind", ["features", "summaries"])
+def test_a_shard_read_and_saved_again_and_again_holds_each_word_once(
+    kind: str, tmp_path: Path
+) -> None:
+    """Read with its words shared (no interning per use of a word), a cache shard of
+    features or summaries equals what was saved, and saving it again after an edit
+    writes each word once: not a copy more per build."""
+    from site_builder.summary import summarise
+
+    from .test_cluster_incremental import features_of, larger_corpus
+
+    articles = larger_corpus()
+    if kind == "features":
+        saved = {f.id: f for f in features_of(articles)}
+
+        def words(record: object) -> list[str]:
+            return list(record.terms)  # type: ignore[attr-defined]
+
+    else:
+        saved = {a.id: summarise(a) for a in articles}
+
+        def words(record: object) -> list[str]:
+            summary = record
+            return [
+                summary.language,  # type: ignore[attr-defined]
+                *summary.actor_ids,  # type: ignore[attr-defined]
+                *summary.topics,  # type: ignore[attr-defined]
+                *summary.removal_rules,  # type: ignore[attr-defined]
+            ]
+
+    cache = BuildCache(tmp_path)
+    cache.save("shard.pickle", saved)
+    edited = dict(list(saved.items())[:1])  # an edit's record: made, not read
+    for _ in range(3):
+        loaded = cache.load("shard.pickle", words_shared=True)
+        assert loaded == saved
+        copies: dict[str, set[int]] = {}
+        for record in loaded.values():
+            for word in words(record):
+                copies.setdefault(word, set()).add(id(word))
+        assert copies and all(len(ids) == 1 for ids in copies.values())
+        cache.save("shard.pickle", {**loaded, **edited})

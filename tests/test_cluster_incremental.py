@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import random
-from pathlib import Path
 
 import pytest
 
@@ -230,29 +229,6 @@ def test_features_are_compact_and_hold_no_text() -> None:
     )
     assert len(source.terms) == len(set(source.terms)) == len(source.counts)
     assert source == pickle.loads(pickle.dumps(source))
-
-
-def test_a_shard_of_features_read_and_saved_again_and_again_holds_each_word_once(
-    tmp_path: Path,
-) -> None:
-    """Read ``with words_shared()`` (no interning per use of a word), a cache shard's
-    features equal the saved ones, and saving them again writes each word once."""
-    from site_builder.cache import BuildCache
-    from site_builder.cluster import words_shared
-
-    saved = {f.id: f for f in features_of(larger_corpus())}
-    cache = BuildCache(tmp_path)
-    cache.save("shard.pickle", saved)
-    for _ in range(3):  # an edit's build reads the shard, then saves it with the edit
-        with words_shared():
-            loaded = cache.load("shard.pickle")
-        assert loaded == saved
-        copies: dict[str, set[int]] = {}
-        for source in loaded.values():
-            for word in source.terms:
-                copies.setdefault(word, set()).add(id(word))
-        assert all(len(ids) == 1 for ids in copies.values())
-        cache.save("shard.pickle", {**loaded, **dict(list(saved.items())[:1])})
 
 
 def test_a_loose_article_moves_when_the_story_it_joined_changes() -> None:
