@@ -32,7 +32,7 @@ class Forked:
         return self.succeeded
 
 
-def start(task: Callable[[], None]) -> Forked | None:
+def start_forked(task: Callable[[], None]) -> Forked | None:
     """Run ``task`` in a forked copy of this process, or return None where processes
     cannot fork.
 

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import background
 from .analyse import AnalysisData, aggregate_unknown_names, prepare_analysis
-from .background import Forked
+from .background import Forked, start_forked
 from .cache import (
     BuildCache,
     code_version,
@@ -279,7 +278,7 @@ def _start_ahead(
         library = build_library(settings, summaries, (), content.actors, content.topics, keys)
         make_ahead(library, store, options.templates, global_key, made)
 
-    forked = background.start(make)
+    forked = start_forked(make)
     if forked is None:
         shutil.rmtree(made.folder, ignore_errors=True)
         return None

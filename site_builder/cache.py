@@ -24,7 +24,7 @@ from pathlib import Path
 from sys import intern
 from typing import IO, Any
 
-from . import background
+from .background import start_forked
 
 CACHE_FORMAT = "3"  # the article store, and the index in features and summaries
 
@@ -94,11 +94,14 @@ _WORDS_SHARED = [False]  # true while a pickle whose words are shared is read
 
 
 def interned(words: tuple[str, ...]) -> tuple[str, ...]:
-    """Words of a record read back from a pickle, interned: records pickled one by one
-    (a worker's results) then share one copy of each word.  Not while a pickle of many
-    records is read ``words_shared``: pickled interned (``interned_for_pickle``), its
-    words are written once and read back as one object each, and interning every use
-    of them took up to half the time of reading (see ``BuildCache.load``)."""
+    """A record's words as it is read back from a pickle: interned, so that records
+    pickled one by one (a worker's results) share one copy of each word.
+
+    A pickle of many records (a cache shard), read with ``BuildCache.load(...,
+    words_shared=True)``, shares its words already: they were interned when pickled
+    (``interned_for_pickle``), so the pickle holds each once and reads it back as one
+    object.  Its words are left as they are: interning every use of them took up to
+    half the time of reading it."""
     return words if _WORDS_SHARED[0] else tuple(map(intern, words))
 
 
@@ -108,8 +111,8 @@ def interned_word(word: str | None) -> str | None:
 
 
 def interned_for_pickle(words: tuple[str, ...]) -> tuple[str, ...]:
-    """Words about to be pickled, interned, so that a pickle holds each of them once
-    (words read ``words_shared`` are not interned in this process)."""
+    """A record's words as it is pickled: interned, whether or not they were when read
+    (see ``interned``), so that a pickle of many records holds each word once."""
     return tuple(map(intern, words))
 
 
@@ -202,7 +205,7 @@ class BuildCache:
         (``serve``), or none, is written here, before this returns."""
         forked = None
         if worth and self.folder is not None and self.resident is None:
-            forked = background.start(write)
+            forked = start_forked(write)
         if forked is None:
             write()
             return lambda: None
