@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 
 BUILD_ONE = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {project!r})
 from site_builder.build import BuildOptions, build_site
@@ -43,6 +43,8 @@ print(json.dumps({{"seconds": time.perf_counter() - started, "articles": report.
                   "peak_mib": max(own, children) / 1024, "own_mib": own / 1024,
                   "worker_mib": children / 1024, "cached": report.cached_articles,
                   "reused_pages": report.reused_pages, "errors": len(report.errors)}}))
+sys.stdout.flush()
+os._exit(0)  # as build.py leaves: without freeing the build's objects one by one
 """
 
 
