@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -79,6 +80,12 @@ print(json.dumps(results))
 """
 
 
+# The builds run as on a user's machine, where the package's compiled bytecode is kept
+# (__pycache__): not compiled again in every process, as PYTHONDONTWRITEBYTECODE (set on
+# some development machines) would have it.
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def build_resident(root: Path, jobs: int) -> dict:
     """Edits rebuilt by one long-running process, as ``build.py serve`` makes them: the
     time from the edit's build starting to the site being up to date (the cache is
@@ -91,7 +98,7 @@ def build_resident(root: Path, jobs: int) -> dict:
         jobs=jobs,
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_ENV
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -102,7 +109,7 @@ def build_once(root: Path, jobs: int) -> dict:
     )
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_ENV
     )
     data = json.loads(result.stdout.strip().splitlines()[-1])
     data["wall_seconds"] = time.perf_counter() - started
