@@ -13,7 +13,6 @@ import gc
 import json
 import multiprocessing
 import os
-import pickle
 import shutil
 import typing
 from collections import Counter
@@ -26,9 +25,11 @@ from typing import Any
 import jinja2
 
 from . import urls, views
-from .cache import paused_gc, shard_of
+from .background import can_fork
+from .cache import BuildCache, paused_gc, shard_of
 from .languages import known_languages
 from .library import Library
+from .output import apply_changes
 from .pagekeys import Key, PageKeys
 from .search import SearchDocument, shard_script, words_of
 from .store import ArticleStore
@@ -306,24 +307,21 @@ class Manifest:
 @dataclass(frozen=True, slots=True)
 class MadeAhead:
     """Files made before the stories were known, by ``make_ahead``: under ``folder``/files,
-    with the key each was made for in ``folder``/keys.pickle, written last (a folder
-    without it holds nothing finished)."""
+    with the key each was made for saved last in ``folder`` (a folder without them holds
+    nothing finished)."""
 
     folder: Path
 
-    def keys(self) -> dict[str, Key]:
-        try:
-            with open(self.folder / "keys.pickle", "rb") as handle:
-                found = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError):
-            return {}
+    @property
+    def files(self) -> Path:
+        return self.folder / "files"
+
+    def keys(self) -> Mapping[str, Key | None]:
+        found = BuildCache(self.folder).load(_AHEAD_KEYS)
         return found if isinstance(found, dict) else {}
 
-    def take(self, path: str, target: Path) -> None:
-        """Move the file made for ``path`` to ``target``/path."""
-        destination = target / path
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.folder / "files" / path, destination)
+
+_AHEAD_KEYS = "keys.pickle"
 
 
 def make_ahead(
@@ -338,10 +336,9 @@ def make_ahead(
     env = _environment(tuple(template_dirs), global_key)
     specs = list(story_free_specs(library, store, PageKeys(library)))
     for spec in specs:
-        _write(ahead.folder / "files" / spec.path, spec.make(env))
+        _write(ahead.files / spec.path, spec.make(env))
     made = {spec.path: spec.key() if spec.key is not None else None for spec in specs}
-    with open(ahead.folder / "keys.pickle", "wb") as out:
-        pickle.dump(made, out)
+    BuildCache(ahead.folder).save(_AHEAD_KEYS, made)
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,12 +396,13 @@ def render_site(
     taken: list[int] = []
     if ahead is not None:
         made_ahead = ahead.keys()
-        for index in todo:
-            path = specs[index].path
-            key = current[path]
-            if key is not None and path in made_ahead and made_ahead[path] == key:
-                ahead.take(path, target)
-                taken.append(index)
+        taken = [
+            i
+            for i in todo
+            if current[specs[i].path] is not None
+            and made_ahead.get(specs[i].path) == current[specs[i].path]
+        ]
+        apply_changes(ahead.files, target, [specs[i].path for i in taken], ())
         todo = sorted(set(todo).difference(taken))
     _specs, _templates, _target = specs, (tuple(template_dirs), global_key), target
     if memo is not None:  # files made with the memo fill it: not on workers
@@ -413,7 +411,7 @@ def render_site(
     else:
         here = []
     workers = jobs or os.cpu_count() or 1
-    if workers > 1 and (jobs > 1 or len(todo) >= PARALLEL_PAGES_FROM) and _can_fork():
+    if workers > 1 and (jobs > 1 or len(todo) >= PARALLEL_PAGES_FROM) and can_fork():
         chunks = _chunks(todo, specs, workers)
         store.close()  # a database connection must not cross a fork; each worker opens its own
         gc.freeze()  # what workers inherit stays as it is: collecting it would copy its pages
@@ -458,10 +456,6 @@ def _chunks(todo: Sequence[int], specs: Sequence[PageSpec], workers: int) -> lis
         chunks.append(pages[start : start + size])
         start += size
     return chunks
-
-
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 @functools.lru_cache(maxsize=4)
