@@ -39,9 +39,9 @@ _HEBREW = re.compile(f"[{HEBREW_LETTER}]")
 _DELIMITERS = ":-\u2013\u2014|\u00bb\u203a>"  # what may follow a marker: ':' '-' '|' '»' ...
 _DELIM = f"[{re.escape(_DELIMITERS)}]"
 _TERMINAL = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")  # a sentence's last mark
-# Possessive (*+): giving back a joined part could never let the match go on, and the
-# engine skips the bookkeeping for it at every word's end.
-_WORD = re.compile(r"\w+(?:['\u2019\u05f3\"\u05f4.-]\w+)*+")
+# Greedy, not possessive (*+): Python 3.11.0-3.11.4 match a possessive repeat of a group
+# wrongly ("a.b." for "a.b"), and nothing after it could make it give back anyway.
+_WORD = re.compile(r"\w+(?:['\u2019\u05f3\"\u05f4.-]\w+)*")
 
 _user_lexicon_dir: Path | None = None
 
