@@ -276,13 +276,20 @@ def _start_ahead(
         summaries = processed.summaries()
         keys = {s.id: key for s, key in zip(summaries, processed.keys, strict=True)}
         library = build_library(settings, summaries, (), content.actors, content.topics, keys)
-        make_ahead(library, store, options.templates, global_key, made)
+        make_ahead(
+            library, store, options.templates, global_key, made, _compiled_templates(options)
+        )
 
     forked = start_forked(make)
     if forked is None:
         shutil.rmtree(made.folder, ignore_errors=True)
         return None
     return _Ahead(made, forked)
+
+
+def _compiled_templates(options: BuildOptions) -> Path | None:
+    """Where the templates' compiled code is kept between builds: in the cache, if any."""
+    return options.cache / "templates" if options.cache is not None else None
 
 
 @contextmanager
@@ -360,6 +367,7 @@ def _render(
                 options.jobs,
                 memo,
                 ahead,
+                _compiled_templates(options),
             )
             cache.forget(manifest_name)  # while files move, the manifest is not to be trusted
             stale = [p for p in previous.files if p not in rendered.manifest.files]
@@ -376,6 +384,7 @@ def _render(
                 options.jobs,
                 memo,
                 ahead,
+                _compiled_templates(options),
             )
     cache.save(
         manifest_name, {"manifest": rendered.manifest, "output": _output_stamp(options.output)}

@@ -3,6 +3,10 @@
 import shutil
 from pathlib import Path
 
+import jinja2
+import pytest
+
+from site_builder import render
 from site_builder.build import BuildOptions, build_site
 
 from .conftest import CONTENT, SEEDS, TEMPLATES
@@ -49,6 +53,41 @@ def test_a_template_change_rebuilds_the_pages_that_use_it(tmp_path: Path) -> Non
     base.write_text(base.read_text(encoding="utf-8").replace("<footer", '<footer data-x="1"'))
     build_site(options)
     assert 'data-x="1"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_compiled_templates_are_kept_in_the_cache_for_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new process renders with the templates compiled by the last one; an edited
+    template is compiled again (Jinja keys the compiled code by the source)."""
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    cache = tmp_path / "cache"
+    options = BuildOptions(SEEDS, CONTENT, (templates,), tmp_path / "site", cache)
+    build_site(options)
+    assert any((cache / "templates").iterdir())
+    compiled: list[str | None] = []
+    original = jinja2.Environment.compile
+
+    def spy(self: jinja2.Environment, source: str, name: str | None = None, *a, **k):
+        compiled.append(name)
+        return original(self, source, name, *a, **k)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", spy)
+    render._environment.cache_clear()  # as in a new process
+    edited = sorted(SEEDS.glob("*.txt"))[0].name
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    (seeds / edited).write_text((seeds / edited).read_text("utf-8") + "\nOne more line.\n")
+    report = build_site(BuildOptions(seeds, CONTENT, (templates,), tmp_path / "site", cache))
+    assert report.pages > report.reused_pages  # pages were rendered
+    assert compiled == []
+    base = templates / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("<footer", '<footer data-x="2"'))
+    render._environment.cache_clear()
+    build_site(BuildOptions(seeds, CONTENT, (templates,), tmp_path / "site", cache))
+    assert "base.html" in compiled
+    assert 'data-x="2"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_deleted_site_is_rebuilt_even_when_the_inputs_did_not_change(tmp_path: Path) -> None:
