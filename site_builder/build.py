@@ -151,7 +151,9 @@ def _build(
     with clock("load"):
         settings = _with_overrides(read_settings(options.content), options)
         known = load_file_table(cache)
-        content = scan_content(options.seeds, options.content, known=known, stats=stats)
+        content = scan_content(
+            options.seeds, options.content, known=known, stats=stats, jobs=options.jobs
+        )
     with clock("clean+analyse"):
         analysis, shared = _analysis_data(content, settings, options)
         store = ArticleStore(store_root, generation=shared)

@@ -8,13 +8,16 @@ rest of the input still loads.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .background import can_fork
 from .cache import BuildCache, fingerprint, shard_of
 from .problems import InputError, Problem
 from .yamlio import parse_yaml
@@ -162,31 +165,39 @@ def scan_content(
     known: Mapping[str, FileRecord] | None = None,
     raws: dict[str, RawArticle] | None = None,
     stats: Mapping[str, os.stat_result] | None = None,
+    jobs: int = 0,
 ) -> ContentIndex:
     """Find every input; read only the article files not in ``known`` with the same stat.
 
     Ten thousand unchanged files cost ten thousand stat calls, not ten
     thousand reads and front-matter parses; with ``stats`` (every file under
     both folders, by path, as ``cache.tree_stamp`` collects them), not even
-    those.  ``raws``, if given, receives every article read, by path.
+    those.  ``raws``, if given, receives every article read, by path.  Many files
+    to read are read by worker processes (``jobs``: 0, one per core; 1, none).
     """
     known = known or {}
-    files: dict[str, FileRecord] = {}
-    read = 0
+    found: dict[str, FileRecord] = {}
     paths = _input_files(seeds_dir, (".txt", ".html", ".htm"), stats) + _input_files(
         content_dir, (".md",), stats
     )
+    unread: list[tuple[str, int, int]] = []
     for path in paths:
         try:
             stat = stats[path] if stats is not None and path in stats else os.stat(path)
         except OSError as exc:  # a dangling link, or a file deleted meanwhile
-            files[path] = FileRecord(0, 0, None, problem=Problem(path, None, str(exc)))
+            found[path] = FileRecord(0, 0, None, problem=Problem(path, None, str(exc)))
             continue
         record = known.get(path)
         if raws is not None or record is None or not record.same_stat(stat):
-            record = _read_record(Path(path), stat.st_size, stat.st_mtime_ns, raws)
-            read += 1
-        files[path] = record
+            unread.append((path, stat.st_size, stat.st_mtime_ns))
+        else:
+            found[path] = record
+    if raws is None:
+        found.update(_read_records(unread, jobs))
+    else:  # the raw articles are wanted here, in this process
+        found.update((path, _read_record(Path(path), *stat, raws)) for path, *stat in unread)
+    read = len(unread)
+    files = {path: found[path] for path in paths}  # in path order
     sources, problems = _assemble(files)
     actors = _read_data(content_dir / "actors.yaml", read_actors, problems)
     topics = _read_data(content_dir / "topics.yaml", read_topics, problems)
@@ -194,6 +205,30 @@ def scan_content(
     return ContentIndex(
         sources, tuple(actors), tuple(topics), tuple(problems), files, read, forgotten
     )
+
+
+PARALLEL_READS_FROM = 2000  # fewer files to read than this are not worth worker processes
+READ_CHUNK = 200  # files per task sent to a worker
+
+
+def _read_records(unread: list[tuple[str, int, int]], jobs: int) -> dict[str, FileRecord]:
+    """The records of the files ``unread`` (path, size, modification time), by path.
+
+    A first build reads every input file, and a file's record (its metadata parsed, its
+    bytes hashed) needs nothing but the file: on a core of its own, the worker processes
+    not started yet, the build would wait for a second per ten thousand files.
+    """
+    workers = jobs or os.cpu_count() or 1
+    if workers == 1 or len(unread) < PARALLEL_READS_FROM or not can_fork():
+        return {path: _read_record(Path(path), size, mtime, None) for path, size, mtime in unread}
+    chunks = [unread[i : i + READ_CHUNK] for i in range(0, len(unread), READ_CHUNK)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return {path: record for chunk in pool.map(_read_chunk, chunks) for path, record in chunk}
+
+
+def _read_chunk(unread: list[tuple[str, int, int]]) -> list[tuple[str, FileRecord]]:
+    return [(path, _read_record(Path(path), size, mtime, None)) for path, size, mtime in unread]
 
 
 def _read_record(

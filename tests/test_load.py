@@ -1,11 +1,14 @@
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from site_builder import load
 from site_builder.load import (
     decode_text,
     load_content,
     read_actors,
+    scan_content,
     split_front_matter,
 )
 from site_builder.problems import InputError
@@ -129,3 +132,40 @@ def test_huge_files_are_refused_with_a_clear_error(tmp_path: Path) -> None:
     content = load_content(tmp_path / "seeds", tmp_path / "content")
     assert [a.id for a in content.articles] == ["ok"]
     assert "larger than" in content.problems[0].message
+
+
+def test_files_read_by_worker_processes_give_what_one_process_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build reads its files on worker processes: the same sources, problems and
+    file table, in the same order, as reading them here."""
+    files: dict[str, str | bytes] = {
+        f"seeds/{n:03d}.txt": f"Headline {n}\nBody {n}." for n in range(40)
+    }
+    files.update({f"content/{n:03d}.md": f"---\nsource: site{n}\n---\n" for n in range(0, 40, 3)})
+    files.update(
+        {
+            "seeds/empty.txt": "",
+            "seeds/bad name!.txt": "A\nx",
+            "seeds/sub/001.txt": "A duplicate\ny",
+            "content/bad.md": "---\ntitle: ok\ndate: [2013\n---\nbody\n",
+            "content/orphan.md": "---\nsource: nowhere\n---\n",
+            "content/note.md": "---\ntitle: A note\n---\nSome *text*.\n",
+        }
+    )
+    write_files(tmp_path, files)
+    serial = scan_content(tmp_path / "seeds", tmp_path / "content", jobs=1)
+    monkeypatch.setattr(load, "PARALLEL_READS_FROM", 1)
+    monkeypatch.setattr(load, "READ_CHUNK", 7)
+    read_here: list[Path] = []  # forked workers append to their own copies
+    read_record = load._read_record
+
+    def spy(path: Path, *rest: Any) -> load.FileRecord:
+        read_here.append(path)
+        return read_record(path, *rest)
+
+    monkeypatch.setattr(load, "_read_record", spy)
+    parallel = scan_content(tmp_path / "seeds", tmp_path / "content", jobs=2)
+    assert parallel == serial
+    assert len(serial.sources) == 41 and len(serial.problems) == 5
+    assert read_here == []  # every file was read by a worker
