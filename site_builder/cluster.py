@@ -1600,18 +1600,20 @@ def _titles(members: Sequence[_Member]) -> dict[str, str]:
     for language, group in sorted(by_language.items()):
         if language in titles:
             continue
-        centroid: dict[str, float] = {}
+        # The centroid by the words' numbers: the members' vectors share one numbering,
+        # and looking numbers up spares making each member's list of words twice.
+        centroid: dict[int, float] = {}
         for member in group:
-            terms = member.terms()
-            before = list(map(centroid.get, terms, repeat(0.0)))
-            _add_to(centroid, terms, member.text[1], before)
-        central = max(
-            group,
-            key=lambda m: (
-                round(_dot_with(m.text[1], list(map(centroid.__getitem__, m.terms()))), 9),
-                _negated(m),
-            ),
-        )
+            numbers, weights = member.text
+            before = list(map(centroid.get, numbers, repeat(0.0)))
+            centroid.update(zip(numbers, map(add, before, weights), strict=True))
+        scores = [
+            round(_dot_with(m.text[1], list(map(centroid.__getitem__, m.text[0]))), 9)
+            for m in group
+        ]
+        best = max(scores)
+        # ties to the oldest, then the smallest id (``_negated``, unique: ids are)
+        central = max((m for m, s in zip(group, scores, strict=True) if s == best), key=_negated)
         titles[language] = central.source.title
     return titles
 
