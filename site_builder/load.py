@@ -220,7 +220,7 @@ def _read_records(unread: list[tuple[str, int, int]], jobs: int) -> dict[str, Fi
     """
     workers = jobs or os.cpu_count() or 1
     if workers == 1 or len(unread) < PARALLEL_READS_FROM or not can_fork():
-        return {path: _read_record(Path(path), size, mtime, None) for path, size, mtime in unread}
+        return dict(_read_chunk(unread))
     chunks = [unread[i : i + READ_CHUNK] for i in range(0, len(unread), READ_CHUNK)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
