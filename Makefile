@@ -4,7 +4,7 @@
 # The virtualenv's interpreter: the distribution's python3 when it is 3.11 or newer and can
 # make virtualenvs, else python3 on the PATH.  A distribution's Python is built with
 # profile-guided and link-time optimisation, which pyenv's default build is not: on the
-# development machine, builds ran 10-13% faster on Debian's 3.11 (see README, Benchmark).
+# development machine, builds ran 10-20% faster on Debian's 3.11 (see README, Benchmark).
 # `make PYTHON=...` picks another.
 PYTHON ?= $(shell for p in /usr/bin/python3 python3; do \
   $$p -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
