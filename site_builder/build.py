@@ -10,7 +10,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,11 +170,18 @@ def _build(
         if options.strict and any(p.kind == "error" for p in problems):
             raise StrictBuildError([p for p in problems if p.kind == "error"])
         global_key = _global_key(options, settings, content)
+
+        def save_inputs() -> None:
+            if content.read or content.forgotten:  # else the table on disk is this one
+                save_file_table(cache, content.files, known)
+
         with clock("cluster"):
             # Clustering runs on one core.  Meanwhile a copy of the build writes the index
-            # and, in a full build, makes the files that need no stories.
+            # and the input table and, in a full build, makes the files that need no stories.
             if memo is None and _worth_making_ahead(processed):
-                ahead = _start_ahead(processed, settings, content, store, options, global_key)
+                ahead = _start_ahead(
+                    processed, save_inputs, settings, content, store, options, global_key
+                )
             index_saved = (
                 cache.write_in_background(processed.save_shards, worth=len(processed.unsaved) > 4)
                 if ahead is None
@@ -208,8 +215,8 @@ def _build(
                 )
             made_ahead = ahead.finished() if ahead is not None else None
             rendered = _render(library, store, global_key, options, cache, memo, made_ahead)
-        if content.read or content.forgotten:  # else the table on disk is this one
-            save_file_table(cache, content.files, known)
+        if made_ahead is None:  # else the copy saved it
+            save_inputs()
         store.discard_other_generations()
     finally:
         gc.unfreeze()
@@ -261,13 +268,15 @@ def _worth_making_ahead(processed: ProcessedArticles) -> bool:
 
 def _start_ahead(
     processed: ProcessedArticles,
+    save_inputs: Callable[[], None],
     settings: Settings,
     content: ContentIndex,
     store: ArticleStore,
     options: BuildOptions,
     global_key: str,
 ) -> _Ahead | None:
-    """Start a copy of the build that writes the index, then makes the story-free files
+    """Start a copy of the build that writes the index and the table of input files
+    (what the next build reads, off this one's tail), then makes the story-free files
     into a folder beside the site (so that they move into it by renaming)."""
     parent = options.output.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -275,6 +284,7 @@ def _start_ahead(
 
     def make() -> None:
         processed.save_shards()  # first: the next build needs it, this one only gains time
+        save_inputs()
         summaries = processed.summaries()
         keys = {s.id: key for s, key in zip(summaries, processed.keys, strict=True)}
         library = build_library(settings, summaries, (), content.actors, content.topics, keys)

@@ -55,9 +55,18 @@ def test_files_made_ahead_while_clustering_give_the_same_site(
     assert _files(output) == _files(serial_site)
     assert "_report/cleaning.json" in made and any(p.startswith("assets/search/") for p in made)
     assert not list(tmp_path.glob(".site.ahead-*"))  # the folder goes with the build
-    # the next build (other options) finds the index the copy wrote: nothing is processed
+    # the next build (other options) finds the index and the input table the copy wrote:
+    # nothing is processed, no input file read
+    assert set(_known_inputs(tmp_path / "cache")) >= {str(p) for p in SEEDS.glob("*.txt")}
     report = build_site(BuildOptions(SEEDS, CONTENT, (TEMPLATES,), output, tmp_path / "cache"))
     assert report.cached_articles == report.articles
+
+
+def _known_inputs(cache: Path) -> list[str]:
+    from site_builder.cache import BuildCache
+    from site_builder.load import load_file_table
+
+    return sorted(load_file_table(BuildCache(cache)))
 
 
 def test_a_failed_copy_leaves_its_files_to_the_build(
@@ -69,10 +78,16 @@ def test_a_failed_copy_leaves_its_files_to_the_build(
         raise OSError("disk full")
 
     monkeypatch.setattr(build, "AHEAD_FROM", 1)
-    monkeypatch.setattr(build, "make_ahead", fail)
+    monkeypatch.setattr(build.ProcessedArticles, "save_shards", fail)  # the copy's first task
     with pytest.warns(UserWarning, match="copy"):
-        build_site(BuildOptions(SEEDS, CONTENT, (TEMPLATES,), tmp_path / "site", jobs=2))
+        build_site(
+            BuildOptions(
+                SEEDS, CONTENT, (TEMPLATES,), tmp_path / "site", tmp_path / "cache", jobs=2
+            )
+        )
     assert _files(tmp_path / "site") == _files(serial_site)
+    # the input table, which the copy did not reach, the build saved
+    assert set(_known_inputs(tmp_path / "cache")) >= {str(p) for p in SEEDS.glob("*.txt")}
 
 
 def test_a_dask_cluster_gives_the_same_site_as_a_local_build(
