@@ -394,8 +394,30 @@ def render_site(
     A file in ``ahead`` made for the key this build gives it is taken, not made.
     ``compiled`` is a folder for the templates' compiled code (``make_environment``).
     """
-    global _specs, _templates, _target
     views.forget_cached_views()  # cached cards of an earlier build hold its library
+    try:
+        return _render_files(
+            library, store, template_dirs, target, global_key, previous, jobs, memo, ahead, compiled
+        )
+    finally:
+        # This build's too: kept, they would hold every article's summary after the build,
+        # for the collector to walk again (0.1 s at the end of a small rebuild of 10,000).
+        views.forget_cached_views()
+
+
+def _render_files(
+    library: Library,
+    store: ArticleStore,
+    template_dirs: Sequence[Path],
+    target: Path,
+    global_key: str,
+    previous: Manifest | None,
+    jobs: int,
+    memo: RenderMemo | None,
+    ahead: MadeAhead | None,
+    compiled: Path | None,
+) -> RenderResult:
+    global _specs, _templates, _target
     # A spec and a key per file, a hundred thousand of each and none of them cyclic: the
     # collections their allocation would trigger walked the whole heap every few thousand.
     with paused_gc():

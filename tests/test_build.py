@@ -1,3 +1,4 @@
+import gc
 import json
 from pathlib import Path
 
@@ -60,6 +61,20 @@ def test_the_same_input_gives_byte_identical_output(tmp_path: Path) -> None:
             {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
         )
     assert sites[0] == sites[1]
+
+
+def test_a_build_keeps_none_of_its_articles_alive_after_it(tmp_path: Path) -> None:
+    """What builds more than once (``serve``, a program using the package) carries no
+    earlier build's collection, and a build leaves none for the collector to walk."""
+    from site_builder.summary import ArticleSummary
+
+    def summaries_alive() -> int:
+        gc.collect()  # only what is held, not garbage awaiting collection
+        return sum(isinstance(o, ArticleSummary) for o in gc.get_objects())
+
+    before = summaries_alive()
+    build_site(BuildOptions(SEEDS, CONTENT, (TEMPLATES,), tmp_path / "site", jobs=1))
+    assert summaries_alive() == before
 
 
 def test_a_failed_build_leaves_the_last_good_site(tmp_path: Path) -> None:
