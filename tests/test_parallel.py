@@ -69,8 +69,9 @@ def _known_inputs(cache: Path) -> list[str]:
     return sorted(load_file_table(BuildCache(cache)))
 
 
+@pytest.mark.parametrize("failing", ["save_shards", "make_ahead"])  # its first, its last task
 def test_a_failed_copy_leaves_its_files_to_the_build(
-    serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
     from site_builder import build
 
@@ -78,7 +79,8 @@ def test_a_failed_copy_leaves_its_files_to_the_build(
         raise OSError("disk full")
 
     monkeypatch.setattr(build, "AHEAD_FROM", 1)
-    monkeypatch.setattr(build.ProcessedArticles, "save_shards", fail)  # the copy's first task
+    owner = build.ProcessedArticles if failing == "save_shards" else build
+    monkeypatch.setattr(owner, failing, fail)
     with pytest.warns(UserWarning, match="copy"):
         build_site(
             BuildOptions(
@@ -86,7 +88,7 @@ def test_a_failed_copy_leaves_its_files_to_the_build(
             )
         )
     assert _files(tmp_path / "site") == _files(serial_site)
-    # the input table, which the copy did not reach, the build saved
+    # the input table, saved by the copy or, if it failed first, by the build
     assert set(_known_inputs(tmp_path / "cache")) >= {str(p) for p in SEEDS.glob("*.txt")}
 
 
