@@ -213,9 +213,9 @@ def _build(
                 library = build_library(
                     settings, summaries, stories, content.actors, content.topics, keys
                 )
-            made_ahead = ahead.finished() if ahead is not None else None
-            rendered = _render(library, store, global_key, options, cache, memo, made_ahead)
-        if made_ahead is None:  # else the copy saved it
+            finished = ahead.finished if ahead is not None else None
+            rendered = _render(library, store, global_key, options, cache, memo, finished)
+        if ahead is None or ahead.finished() is None:  # else the copy saved it
             save_inputs()
         store.discard_other_generations()
     finally:
@@ -243,8 +243,12 @@ class _Ahead:
     forked: Forked
 
     def finished(self) -> MadeAhead | None:
+        """Wait for the copy (once: later calls answer at once)."""
+        first = self.forked.succeeded is None
         if self.forked.wait():
             return self.made
+        if not first:
+            return None
         # The next build finds what the copy did not write missing, and redoes it.
         warnings.warn(
             "the build's copy that writes the cache index and makes the search index "
@@ -350,7 +354,7 @@ def _render(
     options: BuildOptions,
     cache: BuildCache,
     memo: RenderMemo | None,
-    ahead: MadeAhead | None,
+    ahead: Callable[[], MadeAhead | None] | None,
 ) -> RenderResult:
     """Update the site in place when the last build's manifest still describes it, else
     render it all into a staging folder and swap that in.  Either way, a failure leaves

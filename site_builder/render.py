@@ -50,6 +50,7 @@ class PageSpec:
     # these first and one at a time, so that none is left making them all at the end.
     heavy: bool = False
     memoised: bool = False  # made with the build's RenderMemo, so in the build process
+    story_free: bool = False  # drawn from the articles alone: see story_free_specs
 
 
 def _page(
@@ -200,6 +201,7 @@ def story_free_specs(
         lambda env: cleaning_report_json(library, store, memo),
         heavy=True,
         memoised=True,
+        story_free=True,
     )
 
 
@@ -274,6 +276,7 @@ def search_specs(library: Library, store: ArticleStore) -> Iterator[PageSpec]:
             lambda m=members: ("search", tuple(library.article_keys[a] for a in m)),
             lambda env, m=members: search_shard(library, store, m),
             heavy=True,
+            story_free=True,
         )
 
 
@@ -381,7 +384,7 @@ def render_site(
     previous: Manifest | None = None,
     jobs: int = 1,
     memo: RenderMemo | None = None,
-    ahead: MadeAhead | None = None,
+    ahead: Callable[[], MadeAhead | None] | None = None,
     compiled: Path | None = None,
 ) -> RenderResult:
     """Make every file of the site whose key changed since ``previous``, into ``target``.
@@ -391,7 +394,9 @@ def render_site(
     otherwise ``target`` receives only the changed files, to be moved into
     the site.  With ``jobs`` other than 1, files are made by worker
     processes; every file is a function of its spec, so the result is the same.
-    A file in ``ahead`` made for the key this build gives it is taken, not made.
+    ``ahead`` waits for the story-free files a copy of the build made while it clustered
+    (``make_ahead``; None if it failed): it is called once the other files are made,
+    and a file made for the key this build gives it is taken, not made.
     ``compiled`` is a folder for the templates' compiled code (``make_environment``).
     """
     views.forget_cached_views()  # cached cards of an earlier build hold its library
@@ -414,7 +419,7 @@ def _render_files(
     previous: Manifest | None,
     jobs: int,
     memo: RenderMemo | None,
-    ahead: MadeAhead | None,
+    ahead: Callable[[], MadeAhead | None] | None,
     compiled: Path | None,
 ) -> RenderResult:
     global _specs, _templates, _target
@@ -432,17 +437,26 @@ def _render_files(
         for index, spec in enumerate(specs)
         if current[spec.path] is None or before.get(spec.path) != current[spec.path]
     ]
+    # The files a copy of the build may have made wait for the others: it has had their
+    # time to finish, and those it made are taken, not made.
+    waiting = [i for i in todo if specs[i].story_free] if ahead is not None else []
+    todo = [i for i in todo if not specs[i].story_free] if ahead is not None else todo
     taken: list[int] = []
-    if ahead is not None:
-        made_ahead = ahead.keys()
-        taken = [
-            i
-            for i in todo
-            if current[specs[i].path] is not None
-            and made_ahead.get(specs[i].path) == current[specs[i].path]
-        ]
-        apply_changes(ahead.files, target, [specs[i].path for i in taken], ())
-        todo = sorted(set(todo).difference(taken))
+
+    def take_ahead() -> list[int]:
+        """The waiting files the copy did not make for the same key (all, if it failed)."""
+        made_ahead = ahead() if ahead is not None else None
+        if made_ahead is not None:
+            keys_ahead = made_ahead.keys()
+            taken.extend(
+                i
+                for i in waiting
+                if current[specs[i].path] is not None
+                and keys_ahead.get(specs[i].path) == current[specs[i].path]
+            )
+            apply_changes(made_ahead.files, target, [specs[i].path for i in taken], ())
+        return sorted(set(waiting).difference(taken))
+
     _specs, _templates, _target = specs, (tuple(template_dirs), global_key, compiled), target
     if memo is not None:  # files made with the memo fill it: not on workers
         here = [i for i in todo if specs[i].memoised]
@@ -451,18 +465,22 @@ def _render_files(
         here = []
     workers = jobs or os.cpu_count() or 1
     if workers > 1 and (jobs > 1 or len(todo) >= PARALLEL_PAGES_FROM) and can_fork():
-        chunks = _chunks(todo, specs, workers)
         store.close()  # a database connection must not cross a fork; each worker opens its own
         gc.freeze()  # what workers inherit stays as it is: collecting it would copy its pages
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.enable) as pool:
-            for _ in pool.map(_make_files, chunks):
+            for _ in pool.map(_make_files, _chunks(todo, specs, workers)):
+                pass
+            rest = take_ahead()
+            for _ in pool.map(_make_files, _chunks(rest, specs, workers)):
                 pass
     else:
         _make_files(todo)
+        rest = take_ahead()
+        _make_files(rest)
     _make_files(here)
     _specs = []
-    made = [specs[i].path for i in sorted(todo + here + taken)]
+    made = [specs[i].path for i in sorted(todo + rest + here + taken)]
     written = [spec.path for spec in specs]
     env = _environment(*_templates)
     if library.settings.base_url:
