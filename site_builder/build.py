@@ -215,7 +215,7 @@ def _build(
                 )
             finished = ahead.finished if ahead is not None else None
             rendered = _render(library, store, global_key, options, cache, memo, finished)
-        if ahead is None or ahead.finished() is None:  # else the copy saved it
+        if ahead is None or not ahead.forked.succeeded:  # else the copy saved it
             save_inputs()
         store.discard_other_generations()
     finally:
@@ -243,12 +243,8 @@ class _Ahead:
     forked: Forked
 
     def finished(self) -> MadeAhead | None:
-        """Wait for the copy (once: later calls answer at once)."""
-        first = self.forked.succeeded is None
         if self.forked.wait():
             return self.made
-        if not first:
-            return None
         # The next build finds what the copy did not write missing, and redoes it.
         warnings.warn(
             "the build's copy that writes the cache index and makes the search index "

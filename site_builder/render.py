@@ -439,24 +439,10 @@ def _render_files(
     ]
     # The files a copy of the build may have made wait for the others: it has had their
     # time to finish, and those it made are taken, not made.
-    waiting = [i for i in todo if specs[i].story_free] if ahead is not None else []
-    todo = [i for i in todo if not specs[i].story_free] if ahead is not None else todo
-    taken: list[int] = []
-
-    def take_ahead() -> list[int]:
-        """The waiting files the copy did not make for the same key (all, if it failed)."""
-        made_ahead = ahead() if ahead is not None else None
-        if made_ahead is not None:
-            keys_ahead = made_ahead.keys()
-            taken.extend(
-                i
-                for i in waiting
-                if current[specs[i].path] is not None
-                and keys_ahead.get(specs[i].path) == current[specs[i].path]
-            )
-            apply_changes(made_ahead.files, target, [specs[i].path for i in taken], ())
-        return sorted(set(waiting).difference(taken))
-
+    waiting: list[int] = []
+    if ahead is not None:
+        waiting = [i for i in todo if specs[i].story_free]
+        todo = [i for i in todo if not specs[i].story_free]
     _specs, _templates, _target = specs, (tuple(template_dirs), global_key, compiled), target
     if memo is not None:  # files made with the memo fill it: not on workers
         here = [i for i in todo if specs[i].memoised]
@@ -471,12 +457,12 @@ def _render_files(
         with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.enable) as pool:
             for _ in pool.map(_make_files, _chunks(todo, specs, workers)):
                 pass
-            rest = take_ahead()
+            taken, rest = _take_ahead(ahead, waiting, specs, current, target)
             for _ in pool.map(_make_files, _chunks(rest, specs, workers)):
                 pass
     else:
         _make_files(todo)
-        rest = take_ahead()
+        taken, rest = _take_ahead(ahead, waiting, specs, current, target)
         _make_files(rest)
     _make_files(here)
     _specs = []
@@ -499,6 +485,29 @@ def _render_files(
     current.update(dict.fromkeys(assets, ASSET))
     reused = len(written) - len(made)
     return RenderResult(written, made, reused, Manifest(global_key, current))
+
+
+def _take_ahead(
+    ahead: Callable[[], MadeAhead | None] | None,
+    waiting: Sequence[int],
+    specs: Sequence[PageSpec],
+    current: Mapping[str, Key | None],
+    target: Path,
+) -> tuple[list[int], list[int]]:
+    """Wait for the copy's files and move into ``target`` those made for the key this
+    build gives them: (taken, the rest of ``waiting``, all of it if the copy failed)."""
+    made_ahead = ahead() if ahead is not None else None
+    if made_ahead is None:
+        return [], list(waiting)
+    keys_ahead = made_ahead.keys()
+    taken = [
+        i
+        for i in waiting
+        if current[specs[i].path] is not None
+        and keys_ahead.get(specs[i].path) == current[specs[i].path]
+    ]
+    apply_changes(made_ahead.files, target, [specs[i].path for i in taken], ())
+    return taken, sorted(set(waiting).difference(taken))
 
 
 def _chunks(todo: Sequence[int], specs: Sequence[PageSpec], workers: int) -> list[list[int]]:
