@@ -2,15 +2,21 @@
 
 Clustering runs on one core.  Meanwhile a copy of the build, forked as it is
 when clustering starts, can do what needs the articles but not their stories:
-write the cache's index, make the search index and the cleaning report.
+write the cache's index, make the search index and the cleaning report.  In a
+rebuild it is the other way round: a copy clusters, and hands back the stories,
+while the build reads the summaries that the pages need.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import traceback
 from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 def can_fork() -> bool:
@@ -53,3 +59,85 @@ def start_forked(task: Callable[[], None]) -> Forked | None:
         finally:
             os._exit(status)
     return Forked(pid)
+
+
+class ForkedCallLost(Exception):
+    """The copy ended without an answer (killed, out of memory)."""
+
+
+class ForkedCall(Generic[T]):
+    """A function called in a forked copy of this process; its value comes back pickled,
+    and the copy goes on with what the caller need not wait for."""
+
+    def __init__(self, pid: int, answer: int) -> None:
+        self.pid = pid
+        self._answer: int | None = answer  # the read end of the pipe the copy answers on
+        self._data = b""
+        self._succeeded: bool | None = None
+
+    def result(self) -> T:
+        """The function's value, or its exception raised here; ``ForkedCallLost`` if the
+        copy gave no answer.  Does not wait for the copy's work after answering."""
+        self._read()
+        try:
+            succeeded, value = pickle.loads(self._data)
+        except Exception as exc:  # noqa: BLE001 - an empty or cut answer
+            raise ForkedCallLost(f"the forked copy (pid {self.pid}) gave no answer") from exc
+        if not succeeded:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def wait(self) -> bool:
+        """Wait for the copy to end (once; later calls answer at once): did it answer,
+        and do what followed, without failing?"""
+        if self._succeeded is None:
+            self._read()  # first: a copy blocked on a full pipe would never end
+            self._succeeded = os.waitpid(self.pid, 0)[1] == 0
+        return self._succeeded
+
+    def _read(self) -> None:
+        if self._answer is not None:
+            with os.fdopen(self._answer, "rb") as answer:
+                self._answer = None
+                self._data = answer.read()  # to the end: the copy closes its end once written
+
+
+def call_forked(function: Callable[[], tuple[T, Callable[[], None]]]) -> ForkedCall[T] | None:
+    """Call ``function`` in a forked copy of this process, or return None where processes
+    cannot fork.  ``function`` returns its value and what the copy does once that value
+    is handed back (saving what it made, say).  As with ``start_forked``, the copy runs
+    none of the caller's cleanup."""
+    if not can_fork():
+        return None
+    answer, question = os.pipe()
+    pid = os.fork()
+    if pid != 0:
+        os.close(question)
+        return ForkedCall(pid, answer)
+    os.close(answer)
+    status = 1
+    try:
+        then: Callable[[], None] | None = None
+        try:
+            value, then = function()
+            data = pickle.dumps((True, value), pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:  # noqa: BLE001 - raised again by the caller
+            exc.add_note("".join(traceback.format_exception(exc)).rstrip())  # where, in the copy
+            data = _pickled_failure(exc)
+        with os.fdopen(question, "wb") as out:
+            out.write(data)
+        if then is not None:
+            then()
+            status = 0
+    except BaseException:  # noqa: BLE001 - printed here, reported to the caller by ``wait``
+        traceback.print_exc()
+    finally:
+        os._exit(status)
+
+
+def _pickled_failure(exc: BaseException) -> bytes:
+    try:
+        return pickle.dumps((False, exc), pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - an exception that does not pickle: its text does
+        text = "".join(traceback.format_exception(exc))
+        return pickle.dumps((False, RuntimeError(text)), pickle.HIGHEST_PROTOCOL)

@@ -10,14 +10,14 @@ import tempfile
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .analyse import AnalysisData, aggregate_unknown_names, prepare_analysis
-from .background import Forked, start_forked
+from .background import Forked, ForkedCall, ForkedCallLost, call_forked, start_forked
 from .cache import (
     BuildCache,
     code_version,
@@ -27,7 +27,7 @@ from .cache import (
     tree_stamp,
 )
 from .clean_rules import use_user_lexicons
-from .cluster import cluster_features, load_memo, save_memo
+from .cluster import ArticleFeatures, Story, cluster_features, load_memo, save_memo
 from .library import Library, build_library
 from .load import ContentIndex, load_file_table, save_file_table, scan_content
 from .output import apply_changes, staged_output
@@ -165,6 +165,7 @@ def _build(
             gc.freeze()
         store.keep_only(processed.keys)  # the store holds this collection, no more
     ahead: _Ahead | None = None
+    clustering: _Clustering | None = None
     try:
         problems = [*content.problems, *failures]
         if options.strict and any(p.kind == "error" for p in problems):
@@ -182,31 +183,30 @@ def _build(
                 ahead = _start_ahead(
                     processed, save_inputs, settings, content, store, options, global_key
                 )
+            # A rebuild clusters in a copy while this process writes the index and reads
+            # the summaries.
+            apart = (
+                memo is None
+                and ahead is None
+                and options.cache is not None  # whose features a lost copy leaves to this
+                and _worth_clustering_apart(processed)
+            )
+            clustering = _start_clustering(processed.features, settings, content, cache, apart)
             index_saved = (
                 cache.write_in_background(processed.save_shards, worth=len(processed.unsaved) > 4)
                 if ahead is None
                 else _written_by_the_copy
             )
-            memo_before = load_memo(cache)
-            clustering = cluster_features(
-                processed.features,
-                settings.cluster,
-                topics=content.topics,
-                actors=content.actors,
-                memo=memo_before[0] if memo_before is not None else None,
-            )
-            stories = clustering.stories
-            save_memo(cache, clustering.memo, memo_before)
-            del memo_before
-        # Features and the memo are done with: let them go before the summaries are read and
-        # pages are rendered, on workers that would each inherit them (a large collection's
+        # Features are done with here: let them go before the summaries are read and pages
+        # are rendered, on workers that would each inherit them (a large collection's
         # biggest structures).
         processed.features.clear()
-        del clustering
         index_saved()
         with paused_gc():
             summaries = processed.summaries()
         keys = {s.id: key for s, key in zip(summaries, processed.keys, strict=True)}
+        with clock("cluster"):
+            stories = clustering.result(processed)
         del processed
         with clock("render"):
             with paused_gc():  # a hundred thousand articles' lists and links, acyclic
@@ -218,9 +218,12 @@ def _build(
         if ahead is None or not ahead.forked.succeeded:  # else the copy saved it
             save_inputs()
         store.discard_other_generations()
+        clustering.finish()
     finally:
         gc.unfreeze()
         store.close()
+        if clustering is not None:
+            clustering.abandon()
         if ahead is not None:
             ahead.forked.wait()  # a failed build's copy, even, is not left running
             shutil.rmtree(ahead.made.folder, ignore_errors=True)
@@ -233,6 +236,88 @@ def _build(
 
 
 AHEAD_FROM = 1000  # articles processed afresh from which the story-free files are made ahead
+APART_FROM = 1000  # articles from which a rebuild clusters in a copy of itself
+
+
+def _worth_clustering_apart(processed: ProcessedArticles) -> bool:
+    """Whether a rebuild clusters in a forked copy: with many articles, reading their
+    summaries back takes as long as clustering them with the last run's memo, and the
+    two need not wait for each other."""
+    return len(processed.keys) >= APART_FROM
+
+
+def _start_clustering(
+    features: list[ArticleFeatures],
+    settings: Settings,
+    content: ContentIndex,
+    cache: BuildCache,
+    apart: bool,
+) -> _Clustering:
+    """Cluster the articles with the last run's memo, here or (``apart``) in a forked
+    copy, which hands back the stories and then saves the new memo."""
+
+    def cluster(
+        features: Sequence[ArticleFeatures],
+    ) -> tuple[tuple[Story, ...], Callable[[], None]]:
+        before = load_memo(cache)
+        clustering = cluster_features(
+            features,
+            settings.cluster,
+            topics=content.topics,
+            actors=content.actors,
+            memo=before[0] if before is not None else None,
+        )
+        return clustering.stories, lambda: save_memo(cache, clustering.memo, before)
+
+    call = call_forked(lambda: cluster(features)) if apart else None
+    if call is not None:
+        return _Clustering(cluster, call)
+    stories, save = cluster(features)
+    save()
+    return _Clustering(cluster, None, stories)
+
+
+@dataclass(slots=True)
+class _Clustering:
+    """Clustering done here, or under way in a forked copy."""
+
+    cluster: Callable[[Sequence[ArticleFeatures]], tuple[tuple[Story, ...], Callable[[], None]]]
+    call: ForkedCall[tuple[Story, ...]] | None
+    stories: tuple[Story, ...] | None = None
+    lost: bool = False  # the copy gave no answer: the stories were made here
+
+    def result(self, processed: ProcessedArticles) -> tuple[Story, ...]:
+        """The stories.  A copy lost (killed, out of memory) leaves them to be made here,
+        from the features the cache holds once the index is written (the build's own
+        may be gone by then)."""
+        if self.stories is None:
+            assert self.call is not None
+            try:
+                self.stories = self.call.result()
+            except ForkedCallLost:
+                warnings.warn(
+                    "the build's copy that clusters the articles ended without an answer; "
+                    "they are clustered here",
+                    stacklevel=2,
+                )
+                self.lost = True
+                self.stories, save = self.cluster(processed.cached_features())
+                save()
+        return self.stories
+
+    def finish(self) -> None:
+        """Wait for the copy to have saved the memo."""
+        if self.call is not None and not self.call.wait() and not self.lost:
+            # The next build finds no memo it can use, and clusters from scratch.
+            warnings.warn(
+                "the build's copy that clusters the articles failed to save its memo (see above)",
+                stacklevel=2,
+            )
+
+    def abandon(self) -> None:
+        """A failed build does not leave its copy running."""
+        if self.call is not None:
+            self.call.wait()
 
 
 @dataclass(frozen=True, slots=True)

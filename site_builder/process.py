@@ -174,6 +174,14 @@ class ProcessedArticles:
             found.update(again)
         return [found[key] for key in keys]
 
+    def cached_features(self) -> list[ArticleFeatures]:
+        """Every article's features, in input order, read back from the cache (once
+        ``save_shards`` has written this build's)."""
+        stored: dict[str, ArticleFeatures] = {}
+        for shard in range(INDEX_SHARDS):
+            stored.update(self.cache.load(_shard_file(FEATURES, shard), words_shared=True) or {})
+        return [stored[key] for key in self.keys]
+
     def save_shards(self) -> None:
         """Write the ``unsaved`` index shards, summaries and features."""
         for shard, entries in sorted(self.unsaved.items()):

@@ -8,6 +8,7 @@ last site, and compares it with a site built from scratch.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -120,12 +121,21 @@ EDITS: list[tuple[str, Callable[[Path], None]]] = [
 ]
 
 
-@pytest.mark.parametrize("resident", [False, True], ids=["new-process", "resident"])
+@pytest.mark.parametrize(
+    ("resident", "apart"),
+    [(False, False), (True, False), (False, True)],
+    ids=["new-process", "resident", "clustering-apart"],
+)
 def test_a_series_of_edits_built_incrementally_equals_full_builds(
-    collection: Path, tmp_path: Path, resident: bool
+    collection: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resident: bool, apart: bool
 ) -> None:
     """``resident``: every build in one session, as ``serve`` makes them; its cache is
-    written after every other build only, so both ways of starting a build are seen."""
+    written after every other build only, so both ways of starting a build are seen.
+    ``apart``: each build clusters in a forked copy, as a large collection's do."""
+    if apart:
+        from site_builder import build
+
+        monkeypatch.setattr(build, "APART_FROM", 1)
     site, cache = tmp_path / "site", tmp_path / "cache"
     options = BuildOptions(collection / "seeds", collection / "content", (TEMPLATES,), site, cache)
     session = BuildSession() if resident else None
@@ -269,3 +279,112 @@ def test_work_in_the_background_is_waited_for_and_its_failure_reported(tmp_path:
         cache.write_in_background(fail, worth=True)()
     cache.write_in_background(lambda: (tmp_path / "here").touch(), worth=False)
     assert (tmp_path / "here").exists()  # not worth a fork: done before it returns
+
+
+def test_a_function_called_in_a_forked_copy_answers_then_goes_on(tmp_path: Path) -> None:
+    from site_builder.background import ForkedCallLost, call_forked
+
+    then = tmp_path / "then"
+    call = call_forked(lambda: ([1, "two"], lambda: then.write_text("done", encoding="utf-8")))
+    assert call is not None and call.result() == [1, "two"]
+    assert call.wait() and then.read_text(encoding="utf-8") == "done"
+
+    def refuses() -> tuple[int, Callable[[], None]]:
+        raise ValueError("features computed with other topics")
+
+    call = call_forked(refuses)
+    assert call is not None
+    with pytest.raises(ValueError, match="other topics") as raised:
+        call.result()
+    assert "in refuses" in "".join(raised.value.__notes__)  # where, in the copy
+    assert not call.wait()
+
+    call = call_forked(lambda: os._exit(9))  # killed, say
+    assert call is not None
+    with pytest.raises(ForkedCallLost):
+        call.result()
+    assert not call.wait()
+
+    def disk_full() -> None:
+        raise OSError("disk full")
+
+    call = call_forked(lambda: (1, disk_full))
+    assert call is not None and call.result() == 1 and not call.wait()
+
+
+def _built_with_a_cache(collection: Path, tmp_path: Path) -> BuildOptions:
+    options = BuildOptions(
+        collection / "seeds", collection / "content", (TEMPLATES,), tmp_path / "s", tmp_path / "c"
+    )
+    build_site(options)
+    return options
+
+
+@pytest.fixture
+def clustering_apart(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[..., object]], None]:
+    """Rebuilds cluster in a forked copy; the copy runs what it is given as its clustering."""
+    from site_builder import build
+
+    monkeypatch.setattr(build, "APART_FROM", 1)
+    parent = os.getpid()
+
+    def replace(in_the_copy: Callable[..., object]) -> None:
+        real = build.cluster_features
+
+        def cluster_features(*args: object, **kwargs: object) -> object:
+            if os.getpid() != parent:
+                return in_the_copy(*args, **kwargs)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(build, "cluster_features", cluster_features)
+
+    return replace
+
+
+def test_a_lost_clustering_copy_leaves_the_stories_to_the_build(
+    collection: Path, tmp_path: Path, clustering_apart: Callable[[Callable[..., object]], None]
+) -> None:
+    options = _built_with_a_cache(collection, tmp_path)
+    site = options.output
+    _edit_one_word(collection)
+    full = tmp_path / "full"
+    build_site(BuildOptions(collection / "seeds", collection / "content", (TEMPLATES,), full))
+    clustering_apart(lambda *args, **kwargs: os._exit(9))  # killed, say
+    with pytest.warns(UserWarning, match="without an answer"):
+        build_site(options)
+    assert _files(site) == _files(full)
+
+
+def test_a_clustering_copy_that_fails_fails_the_build(
+    collection: Path, tmp_path: Path, clustering_apart: Callable[[Callable[..., object]], None]
+) -> None:
+    options = _built_with_a_cache(collection, tmp_path)
+    site = options.output
+    before = _files(site)
+
+    def refuses(*args: object, **kwargs: object) -> None:
+        raise ValueError("features computed with other topics")
+
+    clustering_apart(refuses)
+    _edit_one_word(collection)
+    with pytest.raises(ValueError, match="other topics"):
+        build_site(options)
+    assert _files(site) == before
+
+
+def test_a_memo_the_clustering_copy_fails_to_save_is_reported(
+    collection: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from site_builder import build
+
+    options = _built_with_a_cache(collection, tmp_path)
+    monkeypatch.setattr(build, "APART_FROM", 1)
+
+    def disk_full(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build, "save_memo", disk_full)
+    _edit_one_word(collection)
+    with pytest.warns(UserWarning, match="failed to save its memo"):
+        report = build_site(options)
+    assert report.stories > 0
