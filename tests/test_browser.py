@@ -73,6 +73,19 @@ def test_search_finds_articles_offline(seed_site: Path, query: str, expected_lan
         results.first.wait_for()
         languages = {results.nth(i).get_attribute("lang") for i in range(results.count())}
         assert expected_language in languages
+        # Each result's lead starts where its title does, whatever its language's direction
+        # (in an English page, both on the left).
+        offsets = page.evaluate(
+            """() => [...document.querySelectorAll("#search-results li")]
+                .filter(item => item.querySelector(".dek"))
+                .map(item => {
+                    const lead = document.createRange();
+                    lead.selectNodeContents(item.querySelector(".dek"));
+                    return lead.getBoundingClientRect().left
+                        - item.querySelector("a").getBoundingClientRect().left;
+                })"""
+        )
+        assert offsets and all(abs(offset) < 2 for offset in offsets), offsets
         results.first.click()
         page.wait_for_load_state()
         assert "/articles/" in page.url

@@ -73,11 +73,14 @@
       link.dir = doc.l === "he" ? "rtl" : "ltr";
       item.appendChild(link);
       if (doc.s) {
+        // The lead's own direction is inline, as the title's: both line up on the page's side.
         var dek = document.createElement("p");
+        var text = document.createElement("span");
         dek.className = "dek";
-        dek.textContent = doc.s;
-        dek.lang = doc.l;
-        dek.dir = link.dir;
+        text.textContent = doc.s;
+        text.lang = doc.l;
+        text.dir = link.dir;
+        dek.appendChild(text);
         item.appendChild(dek);
       }
       output.appendChild(item);
