@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -137,24 +137,99 @@ def article_key(shared: str, source: ArticleSource) -> str:
     return fingerprint(shared, source.stamp)
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessingPlan:
+    """Every article's key, and which of them the cache holds, before any is processed:
+    enough to start work that needs the cached articles only (see build.py)."""
+
+    keys: list[str]  # every article's, in input order
+    sources: dict[str, ArticleSource]  # by key
+    held: list[frozenset[str]]  # by index shard: the keys whose summary and features it holds
+    todo: list[tuple[str, ArticleSource]]  # the articles to process
+
+    @property
+    def everything(self) -> bool:
+        """Whether every article is to be processed (a first build, new code)."""
+        return len(self.todo) == len(self.keys)
+
+
+def plan_processing(content: ContentIndex, shared: str, cache: BuildCache) -> ProcessingPlan:
+    """Key every article (``shared`` fingerprints what every article's analysis depends
+    on: code, actors, topics, settings) and look up which the cache holds, reading only
+    the index's lists of keys."""
+    keys = [article_key(shared, source) for source in content.sources]
+    held = [frozenset(cache.load(_shard_file(KEYS, n)) or ()) for n in range(INDEX_SHARDS)]
+    cached = frozenset().union(*held)
+    todo = [
+        (key, source)
+        for source, key in zip(content.sources, keys, strict=True)
+        if key not in cached
+    ]
+    return ProcessingPlan(keys, dict(zip(keys, content.sources, strict=True)), held, todo)
+
+
+def features_in_cache(cache: BuildCache, plan: ProcessingPlan) -> dict[str, ArticleFeatures]:
+    """The features the cache holds of the planned articles, by key."""
+    return _features_in_shards(cache, [n for n, keys in enumerate(plan.held) if keys])
+
+
+def _features_in_shards(cache: BuildCache, shards: Iterable[int]) -> dict[str, ArticleFeatures]:
+    found: dict[str, ArticleFeatures] = {}
+    for shard in sorted(shards):
+        found.update(cache.load(_shard_file(FEATURES, shard), words_shared=True) or {})
+    return found
+
+
+def pick_features(
+    keys: Sequence[str],
+    fresh: Mapping[str, ArticleFeatures],
+    cached: Mapping[str, ArticleFeatures],
+    plan: ProcessingPlan,
+    data: AnalysisData,
+) -> list[ArticleFeatures]:
+    """The features of ``keys``: this build's (``fresh``), else the cache's; any the cache
+    lost (a deleted file, say) computed again, here (no store is written)."""
+    missing = [key for key in keys if key not in fresh and key not in cached]
+    again: dict[str, ArticleFeatures] = {}
+    for key in missing:
+        result = _process_source(key, plan.sources[key], data)
+        if isinstance(result, ArticleFailure):
+            raise InputError(f"{result.path}: {result.message}; build again")
+        again[key] = result[0].features
+    return [
+        fresh[key] if key in fresh else cached[key] if key in cached else again[key] for key in keys
+    ]
+
+
 @dataclass(slots=True)
 class ProcessedArticles:
-    """Every article processed, in input order: the keys and clustering features in
-    memory, the summaries wherever they are.
+    """Every article processed, in input order: the keys in memory, this build's summaries
+    and clustering features too, and the cached ones wherever they are.
 
     Summaries and features are cached apart, so that a build that reuses most of
-    them can hold the features while it clusters and the summaries only after:
-    at a hundred thousand articles, each set is hundreds of megabytes.
+    them need not hold both at once: at a hundred thousand articles, each set is
+    hundreds of megabytes.
     """
 
     keys: list[str]
-    features: list[ArticleFeatures]
+    fresh_features: dict[str, ArticleFeatures]  # computed by this build, by key
     fresh: dict[str, ArticleSummary]  # computed by this build, by key; the rest are cached
     cache: BuildCache
+    plan: ProcessingPlan
+    data: AnalysisData
     recompute: Callable[[list[str]], dict[str, ArticleSummary]]  # for summaries gone missing
     # The index shards whose articles changed (new, edited or gone) since the cache had
-    # them, with their articles' features: ``save_shards`` writes them.
-    unsaved: dict[int, dict[str, ArticleFeatures]]
+    # them, with the keys they hold now: ``save_shards`` writes them.
+    unsaved: dict[int, list[str]]
+
+    def features(self) -> list[ArticleFeatures]:
+        """Every article's features, in input order (cached ones read from the cache)."""
+        return self._features_of(self.keys)
+
+    def _features_of(self, keys: list[str]) -> list[ArticleFeatures]:
+        wanted = {shard_of(key, INDEX_SHARDS) for key in keys if key not in self.fresh_features}
+        cached = _features_in_shards(self.cache, wanted)
+        return pick_features(keys, self.fresh_features, cached, self.plan, self.data)
 
     def summaries(self) -> list[ArticleSummary]:
         """Every summary, in input order (cached ones read back from the cache; any the
@@ -174,93 +249,69 @@ class ProcessedArticles:
             found.update(again)
         return [found[key] for key in keys]
 
-    def cached_features(self) -> list[ArticleFeatures]:
-        """Every article's features, in input order, read back from the cache (once
-        ``save_shards`` has written this build's)."""
-        stored: dict[str, ArticleFeatures] = {}
-        for shard in range(INDEX_SHARDS):
-            stored.update(self.cache.load(_shard_file(FEATURES, shard), words_shared=True) or {})
-        return [stored[key] for key in self.keys]
-
     def save_shards(self) -> None:
-        """Write the ``unsaved`` index shards, summaries and features."""
-        for shard, entries in sorted(self.unsaved.items()):
-            summaries = dict(zip(entries, self._summaries_of(list(entries)), strict=True))
-            # Features last, after their summaries: a shard's features promise its
-            # summaries, so until both are written there are none (an interrupted build
-            # computes them again).
-            self.cache.forget(_shard_file(FEATURES, shard))
-            self.cache.save(_shard_file(SUMMARIES, shard), summaries)
-            self.cache.save(_shard_file(FEATURES, shard), entries)
+        """Write the ``unsaved`` index shards: summaries, features and their keys."""
+        for shard, keys in sorted(self.unsaved.items()):
+            # The keys last, after what they list: until all three are written, the shard
+            # holds nothing (an interrupted build computes its articles again).
+            self.cache.forget(_shard_file(KEYS, shard))
+            summaries = self._summaries_of(keys)
+            self.cache.save(_shard_file(SUMMARIES, shard), dict(zip(keys, summaries, strict=True)))
+            features = self._features_of(keys)
+            self.cache.save(_shard_file(FEATURES, shard), dict(zip(keys, features, strict=True)))
+            self.cache.save(_shard_file(KEYS, shard), tuple(keys))
         self.unsaved = {}
 
 
 def process_articles(
-    content: ContentIndex,
+    plan: ProcessingPlan,
     data: AnalysisData,
-    shared: str,
     cache: BuildCache,
     store: ArticleStore,
     jobs: int = 0,
     scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> tuple[ProcessedArticles, list[Problem]]:
-    """Process every article, reusing cached results; keep the input order.
+    """Process the articles ``plan`` lists to do; keep the input order.
 
-    ``shared`` fingerprints what every article's analysis depends on (code,
-    actors, topics, settings); ``jobs`` is the number of worker processes
-    (0: one per core, 1: serial); ``scheduler`` is the address of a Dask
-    scheduler to run on instead.
+    ``jobs`` is the number of worker processes (0: one per core, 1: serial);
+    ``scheduler`` is the address of a Dask scheduler to run on instead.
     """
-    keys = [article_key(shared, source) for source in content.sources]
-    shards = {
-        n: cache.load(_shard_file(FEATURES, n), words_shared=True) or {}
-        for n in range(INDEX_SHARDS)
-    }
-    stored = {key: value for shard in shards.values() for key, value in shard.items()}
-    todo = [
-        (key, source)
-        for source, key in zip(content.sources, keys, strict=True)
-        if key not in stored
-    ]
-    cache.hits += len(keys) - len(todo)
-    cache.misses += len(todo)
-    computed: Iterable[Result] = _run(todo, data, jobs, scheduler)
-    if progress is not None and todo:
-        computed = progress(computed, len(todo))
-    fresh = iter(list(_stored(computed, store)))
-    results: dict[str, ArticleFeatures | ArticleFailure] = {}
+    cache.hits += len(plan.keys) - len(plan.todo)
+    cache.misses += len(plan.todo)
+    computed: Iterable[Result] = _run(plan.todo, data, jobs, scheduler)
+    if progress is not None and plan.todo:
+        computed = progress(computed, len(plan.todo))
+    features: dict[str, ArticleFeatures] = {}
     summaries: dict[str, ArticleSummary] = {}
-    for key in keys:
-        if key in stored:
-            results[key] = stored[key]
-            continue
-        result = next(fresh)
+    failures: list[ArticleFailure] = []
+    failed: set[str] = set()
+    for (key, _), result in zip(plan.todo, _stored(computed, store), strict=True):
         if isinstance(result, ProcessedArticle):
-            results[key], summaries[key] = result.features, result.summary
+            features[key], summaries[key] = result.features, result.summary
         else:
-            results[key] = result
-    done = [key for key, result in results.items() if isinstance(result, ArticleFeatures)]
-    sources = dict(zip(keys, content.sources, strict=True))
+            failures.append(result)
+            failed.add(key)
+    done = [key for key in plan.keys if key not in failed]
 
     def recompute(missing: list[str]) -> dict[str, ArticleSummary]:
-        again = _stored((_process_source(key, sources[key], data) for key in missing), store)
+        again = _stored((_process_source(key, plan.sources[key], data) for key in missing), store)
         return {r.key: r.summary for r in again if isinstance(r, ProcessedArticle)}
 
-    current: dict[int, dict[str, ArticleFeatures]] = {shard: {} for shard in shards}
+    current: list[list[str]] = [[] for _ in range(INDEX_SHARDS)]
     for key in done:
-        current[shard_of(key, INDEX_SHARDS)][key] = results[key]  # type: ignore[assignment]
+        current[shard_of(key, INDEX_SHARDS)].append(key)
     processed = ProcessedArticles(
         done,
-        [results[key] for key in done],
+        features,
         summaries,
         cache,
+        plan,
+        data,
         recompute,  # type: ignore[misc]
-        {n: entries for n, entries in current.items() if entries.keys() != shards[n].keys()},
+        {n: keys for n, keys in enumerate(current) if set(keys) != plan.held[n]},
     )
-    problems = [
-        Problem(r.path, None, r.message) for r in results.values() if isinstance(r, ArticleFailure)
-    ]
+    problems = [Problem(f.path, None, f.message) for f in failures]
     return processed, problems
 
 
@@ -282,7 +333,8 @@ def _stored(
     store.put_many(pending)
 
 
-FEATURES, SUMMARIES = "features", "summaries"  # the two halves of the index, sharded alike
+# The index: summaries and features, sharded alike, and each shard's keys (written last)
+FEATURES, SUMMARIES, KEYS = "features", "summaries", "keys"
 
 
 def _shard_file(kind: str, shard: int) -> str:

@@ -234,12 +234,19 @@ def test_a_resident_session_picks_up_an_edited_template(collection: Path, tmp_pa
     assert pages and all("edited template" in p.read_text(encoding="utf-8") for p in pages)
 
 
-def test_summaries_lost_from_the_cache_are_computed_again(collection: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("apart", [False, True], ids=["clustering-here", "clustering-apart"])
+@pytest.mark.parametrize("lost", ["summaries", "features"])
+def test_what_the_cache_lost_is_computed_again(
+    collection: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lost: str, apart: bool
+) -> None:
+    from site_builder import build
+
+    monkeypatch.setattr(build, "APART_FROM", 1 if apart else 10**9)
     options = BuildOptions(
         collection / "seeds", collection / "content", (TEMPLATES,), tmp_path / "s", tmp_path / "c"
     )
     build_site(options)
-    for shard in (tmp_path / "c").glob("summaries-*.pickle"):
+    for shard in (tmp_path / "c").glob(f"{lost}-*.pickle"):
         shard.unlink()
     _edit_one_word(collection)
     build_site(options)
@@ -281,15 +288,29 @@ def test_work_in_the_background_is_waited_for_and_its_failure_reported(tmp_path:
     assert (tmp_path / "here").exists()  # not worth a fork: done before it returns
 
 
-def test_a_function_called_in_a_forked_copy_answers_then_goes_on(tmp_path: Path) -> None:
+def test_a_function_called_in_a_forked_copy_is_asked_answers_then_goes_on(
+    tmp_path: Path,
+) -> None:
     from site_builder.background import ForkedCallLost, call_forked
 
     then = tmp_path / "then"
-    call = call_forked(lambda: ([1, "two"], lambda: then.write_text("done", encoding="utf-8")))
-    assert call is not None and call.result() == [1, "two"]
+
+    def doubles(question: Callable[[], list[int]]) -> tuple[list[int], Callable[[], None]]:
+        started = os.getpid()  # the work before the question is the copy's
+        answer = [2 * n for n in question()] + [started]
+        return answer, lambda: then.write_text("done", encoding="utf-8")
+
+    call = call_forked(doubles)
+    assert call is not None
+    call.ask(list(range(100_000)))  # more than a pipe holds at once
+    answer = call.result()
+    assert answer[:-1] == [2 * n for n in range(100_000)] and answer[-1] == call.pid
     assert call.wait() and then.read_text(encoding="utf-8") == "done"
 
-    def refuses() -> tuple[int, Callable[[], None]]:
+    call = call_forked(doubles)  # never asked: it ends, quietly, without answering
+    assert call is not None and not call.wait()
+
+    def refuses(question: object) -> tuple[int, Callable[[], None]]:
         raise ValueError("features computed with other topics")
 
     call = call_forked(refuses)
@@ -299,7 +320,7 @@ def test_a_function_called_in_a_forked_copy_answers_then_goes_on(tmp_path: Path)
     assert "in refuses" in "".join(raised.value.__notes__)  # where, in the copy
     assert not call.wait()
 
-    call = call_forked(lambda: os._exit(9))  # killed, say
+    call = call_forked(lambda question: os._exit(9))  # killed, say
     assert call is not None
     with pytest.raises(ForkedCallLost):
         call.result()
@@ -308,7 +329,7 @@ def test_a_function_called_in_a_forked_copy_answers_then_goes_on(tmp_path: Path)
     def disk_full() -> None:
         raise OSError("disk full")
 
-    call = call_forked(lambda: (1, disk_full))
+    call = call_forked(lambda question: (1, disk_full))
     assert call is not None and call.result() == 1 and not call.wait()
 
 
