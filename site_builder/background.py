@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
 import traceback
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -113,6 +114,12 @@ class ForkedCall(Generic[T]):
             self._read()  # first: a copy blocked on a full pipe would never end
             self._succeeded = os.waitpid(self.pid, 0)[1] == 0
         return self._succeeded
+
+    def kill(self) -> None:
+        """End the copy now, unanswered (only when it can be stopped at any point)."""
+        if self._succeeded is None:
+            os.kill(self.pid, signal.SIGKILL)
+            self.wait()
 
     def _read(self) -> None:
         if self._answer is not None:

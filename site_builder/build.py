@@ -36,21 +36,29 @@ from .cluster import (
     save_memo,
 )
 from .library import Library, build_library
-from .load import ContentIndex, load_file_table, save_file_table, scan_content
+from .load import (
+    Actor,
+    ContentIndex,
+    Topic,
+    load_file_table,
+    save_file_table,
+    scan_content,
+)
 from .output import apply_changes, staged_output
 from .problems import Problem
 from .process import (
+    FeaturesLost,
     ProcessedArticles,
-    ProcessingPlan,
     Progress,
+    current_features,
     features_in_cache,
-    pick_features,
+    held_keys,
     plan_processing,
     process_articles,
 )
 from .render import MadeAhead, Manifest, RenderMemo, RenderResult, make_ahead, render_site
 from .report import BuildReport
-from .settings import Settings, read_settings
+from .settings import ClusterSettings, Settings, read_settings
 from .store import ArticleStore
 from .summary import ArticleSummary
 
@@ -131,7 +139,8 @@ def build_site(
     # A session's first build goes through every stage, even with nothing to do, so that
     # the session holds the collection when the first edit comes.
     cold = session is not None and not session.built
-    unchanged = None if cold else _unchanged_since_last_build(cache, stamp, options.output)
+    last = cache.load(LAST_BUILD)
+    unchanged = None if cold else _unchanged_since_last_build(last, stamp, options.output)
     if unchanged is not None:
         return dataclasses.replace(
             unchanged, seconds=time.perf_counter() - started, up_to_date=True
@@ -140,8 +149,14 @@ def build_site(
         # The build's objects live until it ends, and it makes few cycles: collections
         # would walk a heap of millions of objects again and again for nothing (seconds at
         # a hundred thousand articles).  Its workers collect as usual.
-        with paused_gc(), _article_store_root(options.cache) as store_root:
-            return _build(options, cache, store_root, stamp, stats, started, progress, None)
+        with (
+            paused_gc(),
+            _article_store_root(options.cache) as store_root,
+            _clustering_apart(cache, last) as clustering,
+        ):
+            return _build(
+                options, cache, store_root, stamp, stats, started, progress, None, clustering
+            )
     # A session's builds leave their cycles to ``settle``, after the site is up to date.
     with paused_gc(), _article_store_root(options.cache) as store_root:
         report = _build(
@@ -160,8 +175,10 @@ def _build(
     started: float,
     progress: Progress | None,
     memo: RenderMemo | None,
+    clustering: _Clustering | None = None,
 ) -> BuildReport:
-    """The stages, in order; every stage reuses what the cache holds for unchanged input."""
+    """The stages, in order; every stage reuses what the cache holds for unchanged input.
+    ``clustering``: a copy of the build started to cluster, if this is a rebuild."""
     clock = StageClock()
     with clock("load"):
         settings = _with_overrides(read_settings(options.content), options)
@@ -173,14 +190,12 @@ def _build(
         analysis, shared = _analysis_data(content, settings, options)
         store = ArticleStore(store_root, generation=shared)
     ahead: _Ahead | None = None
-    clustering: _Clustering | None = None
     try:
         with clock("clean+analyse"):
             plan = plan_processing(content, shared, cache)
-            # A rebuild's stories come from a copy of the build that reads the cached
-            # features and the clustering memo while this process works on the changes.
-            if memo is None and options.cache is not None and _worth_clustering_apart(plan):
-                clustering = _start_clustering(plan, analysis, settings, content, cache)
+            if clustering is not None and (plan.everything or len(plan.keys) < APART_FROM):
+                clustering.cancel()  # not a rebuild after all (new actors, say)
+                clustering = None
             with paused_gc():  # results pile up by the thousand, and none of them is cyclic
                 processed, failures = process_articles(
                     plan, analysis, cache, store, options.jobs, options.scheduler, progress
@@ -201,7 +216,7 @@ def _build(
         stories: tuple[Story, ...] | None = None
         with clock("cluster"):
             if clustering is not None:  # first: no other copy then holds the question's pipe
-                clustering.ask(processed)
+                clustering.ask(processed, settings, content)
             else:
                 # Clustering runs on one core.  Meanwhile, in a full build, a copy of the
                 # build writes the index and the input table, then makes the files that
@@ -227,7 +242,7 @@ def _build(
         if clustering is not None:
             with clock("cluster"):
                 stories = clustering.result()
-                if stories is None:  # the copy is lost: from the features the cache holds now
+                if stories is None:  # the copy could not: from the features the cache holds now
                     stories = _cluster_here(processed, settings, content, cache)
         assert stories is not None
         del processed
@@ -246,15 +261,19 @@ def _build(
     finally:
         gc.unfreeze()
         store.close()
-        if clustering is not None:
-            clustering.abandon()
         if ahead is not None:
             ahead.forked.wait()  # a failed build's copy, even, is not left running
             shutil.rmtree(ahead.made.folder, ignore_errors=True)
     report = _report(summaries, len(stories), rendered, problems, started, options, cache)
     report = dataclasses.replace(report, stage_seconds=clock.seconds)
     cache.save(
-        LAST_BUILD, {"stamp": stamp, "output": _output_stamp(options.output), "report": report}
+        LAST_BUILD,
+        {
+            "stamp": stamp,
+            "output": _output_stamp(options.output),
+            "report": report,
+            "code": code_version(),
+        },
     )
     return report
 
@@ -263,26 +282,43 @@ AHEAD_FROM = 1000  # articles processed afresh from which the story-free files a
 APART_FROM = 1000  # articles from which a rebuild clusters in a copy of itself
 
 
-def _worth_clustering_apart(plan: ProcessingPlan) -> bool:
-    """Whether a rebuild clusters in a forked copy: with many articles, reading their
-    features and the memo back, then clustering, takes as long as the rest of the work
-    before the stories are needed; a build of everything makes files ahead instead."""
-    return len(plan.keys) >= APART_FROM and not plan.everything
+@contextmanager
+def _clustering_apart(cache: BuildCache, last: object) -> Iterator[_Clustering | None]:
+    """A copy of the build that clusters, started at once if this build looks like a
+    rebuild of many articles (the last build's were as many, by this code): before the
+    build reads its inputs, the copy reads what it needs of the cache, and the
+    build hands it the rest once its changed articles are processed.  It does not
+    outlive the build."""
+    worth = False
+    if isinstance(last, dict) and cache.folder is not None:
+        report = last.get("report")
+        worth = (
+            isinstance(report, BuildReport)
+            and report.articles >= APART_FROM
+            and last.get("code") == code_version()
+        )
+    clustering = _start_clustering(cache) if worth else None
+    try:
+        yield clustering
+    finally:
+        if clustering is not None:
+            clustering.call.wait()  # a failed build's copy, even, is not left running
 
 
 def _clustered(
     features: Sequence[ArticleFeatures],
-    settings: Settings,
-    content: ContentIndex,
+    settings: ClusterSettings,
+    topics: Sequence[Topic],
+    actors: Sequence[Actor],
     cache: BuildCache,
     before: StoredMemo | None,
 ) -> tuple[tuple[Story, ...], Callable[[], None]]:
     """The stories, with the last run's memo, and what saves the new memo."""
     clustering = cluster_features(
         features,
-        settings.cluster,
-        topics=content.topics,
-        actors=content.actors,
+        settings,
+        topics=topics,
+        actors=actors,
         memo=before[0] if before is not None else None,
     )
     return clustering.stories, lambda: save_memo(cache, clustering.memo, before)
@@ -292,33 +328,28 @@ def _cluster_here(
     processed: ProcessedArticles, settings: Settings, content: ContentIndex, cache: BuildCache
 ) -> tuple[Story, ...]:
     before = load_memo(cache)
-    stories, save = _clustered(processed.features(), settings, content, cache, before)
+    stories, save = _clustered(
+        processed.features(), settings.cluster, content.topics, content.actors, cache, before
+    )
     save()
     return stories
 
 
-def _start_clustering(
-    plan: ProcessingPlan,
-    data: AnalysisData,
-    settings: Settings,
-    content: ContentIndex,
-    cache: BuildCache,
-) -> _Clustering | None:
+def _start_clustering(cache: BuildCache) -> _Clustering | None:
     """Start a copy of the build that reads the features the cache holds and the memo,
-    then, handed this build's (``_Clustering.ask``), clusters, answers with the stories,
-    and saves the new memo."""
-
+    then, handed the rest (``_Clustering.ask``), clusters, answers with the stories, and
+    saves the new memo."""
     kept: list[object] = []  # what the copy would otherwise free, one by one, before answering
 
     def cluster(question: Callable[[], Any]) -> tuple[tuple[Story, ...], Callable[[], None]]:
-        cached = features_in_cache(cache, plan)
+        held = held_keys(cache)
+        cached = features_in_cache(cache, held)
         before = load_memo(cache)
-        failed, fresh = question()
-        keys = [key for key in plan.keys if key not in failed]
-        features = pick_features(keys, fresh, cached, plan, data)
+        gone, fresh, settings, topics, actors = question()
+        features = current_features(held, cached, gone, fresh)
         del cached  # those of articles gone or changed
         kept.append(features)  # gone with the copy (0.04 s at 10,000 articles, freed)
-        return _clustered(features, settings, content, cache, before)
+        return _clustered(features, settings, topics, actors, cache, before)
 
     call = call_forked(cluster)
     return _Clustering(call) if call is not None else None
@@ -329,40 +360,45 @@ class _Clustering:
     """Clustering under way in a forked copy of the build."""
 
     call: ForkedCall[tuple[Story, ...]]
-    lost: bool = False  # the copy gave no answer: the stories were made here
+    here: bool = False  # the copy could not cluster: the build did
 
-    def ask(self, processed: ProcessedArticles) -> None:
-        """Hand the copy the articles that failed and this build's features."""
-        # Not every key: a question larger than a pipe holds waits for the copy to read it.
-        failed = set(processed.plan.keys).difference(processed.keys)
-        self.call.ask((failed, processed.fresh_features))
+    def ask(self, processed: ProcessedArticles, settings: Settings, content: ContentIndex) -> None:
+        """Hand the copy what it lacks: the articles the cache holds that are gone or
+        changed, the features of the new and changed ones, and the settings.  (Not
+        every key: a question larger than a pipe holds waits for the copy to read it.)"""
+        gone = frozenset().union(*processed.plan.held).difference(processed.plan.keys)
+        fresh = processed.fresh_features
+        self.call.ask((gone, fresh, settings.cluster, content.topics, content.actors))
 
     def result(self) -> tuple[Story, ...] | None:
-        """The stories; None from a copy lost (killed, out of memory), whose work is then
-        the build's."""
+        """The stories; None from a copy lost (killed, out of memory) or short of features
+        the cache lost, whose work is then the build's."""
         try:
             return self.call.result()
+        except FeaturesLost:
+            self.here = True
+            return None
         except ForkedCallLost:
             warnings.warn(
                 "the build's copy that clusters the articles ended without an answer; "
                 "they are clustered here",
                 stacklevel=2,
             )
-            self.lost = True
+            self.here = True
             return None
 
     def finish(self) -> None:
         """Wait for the copy to have saved the memo."""
-        if not self.call.wait() and not self.lost:
+        if not self.call.wait() and not self.here:
             # The next build finds no memo it can use, and clusters from scratch.
             warnings.warn(
                 "the build's copy that clusters the articles failed to save its memo (see above)",
                 stacklevel=2,
             )
 
-    def abandon(self) -> None:
-        """A failed build does not leave its copy running."""
-        self.call.wait()
+    def cancel(self) -> None:
+        """Stop the copy: it has only read the cache so far."""
+        self.call.kill()
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,9 +593,9 @@ def _output_stamp(output: Path) -> tuple[int, int, int] | None:
     return (folder.st_ino, index.st_ino, index.st_mtime_ns)
 
 
-def _unchanged_since_last_build(cache: BuildCache, stamp: str, output: Path) -> BuildReport | None:
-    """The last build's report if neither its inputs nor its output have changed since."""
-    last = cache.load(LAST_BUILD)
+def _unchanged_since_last_build(last: object, stamp: str, output: Path) -> BuildReport | None:
+    """The last build's report (``last``, as saved) if neither its inputs nor its output
+    have changed since."""
     if not isinstance(last, dict) or last.get("stamp") != stamp:
         return None
     current = _output_stamp(output)

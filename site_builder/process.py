@@ -158,7 +158,7 @@ def plan_processing(content: ContentIndex, shared: str, cache: BuildCache) -> Pr
     on: code, actors, topics, settings) and look up which the cache holds, reading only
     the index's lists of keys."""
     keys = [article_key(shared, source) for source in content.sources]
-    held = [frozenset(cache.load(_shard_file(KEYS, n)) or ()) for n in range(INDEX_SHARDS)]
+    held = held_keys(cache)
     cached = frozenset().union(*held)
     todo = [
         (key, source)
@@ -168,9 +168,14 @@ def plan_processing(content: ContentIndex, shared: str, cache: BuildCache) -> Pr
     return ProcessingPlan(keys, dict(zip(keys, content.sources, strict=True)), held, todo)
 
 
-def features_in_cache(cache: BuildCache, plan: ProcessingPlan) -> dict[str, ArticleFeatures]:
-    """The features the cache holds of the planned articles, by key."""
-    return _features_in_shards(cache, [n for n, keys in enumerate(plan.held) if keys])
+def held_keys(cache: BuildCache) -> list[frozenset[str]]:
+    """The keys of the articles the cache's index holds, by shard."""
+    return [frozenset(cache.load(_shard_file(KEYS, n)) or ()) for n in range(INDEX_SHARDS)]
+
+
+def features_in_cache(cache: BuildCache, held: list[frozenset[str]]) -> dict[str, ArticleFeatures]:
+    """The features of the articles ``held`` (``held_keys``), by key."""
+    return _features_in_shards(cache, [n for n, keys in enumerate(held) if keys])
 
 
 def _features_in_shards(cache: BuildCache, shards: Iterable[int]) -> dict[str, ArticleFeatures]:
@@ -178,6 +183,28 @@ def _features_in_shards(cache: BuildCache, shards: Iterable[int]) -> dict[str, A
     for shard in sorted(shards):
         found.update(cache.load(_shard_file(FEATURES, shard), words_shared=True) or {})
     return found
+
+
+class FeaturesLost(Exception):
+    """The cache's index lists an article whose features are gone (a deleted file, say)."""
+
+
+def current_features(
+    held: list[frozenset[str]],
+    cached: Mapping[str, ArticleFeatures],
+    gone: Iterable[str],
+    fresh: Mapping[str, ArticleFeatures],
+) -> list[ArticleFeatures]:
+    """Every article's features as ``process_articles`` leaves them, in input order (by
+    id), from what the cache held (``held_keys``, ``features_in_cache``): less the
+    articles ``gone`` (deleted, changed), plus those ``fresh`` (new, changed)."""
+    keys = frozenset().union(*held).difference(gone)
+    lost = keys.difference(cached)
+    if lost:
+        raise FeaturesLost(f"{len(lost)} articles' features are gone from the cache")
+    found = [cached[key] for key in keys]
+    found.extend(fresh.values())
+    return sorted(found, key=lambda features: features.id)
 
 
 def pick_features(
