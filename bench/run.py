@@ -185,7 +185,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="also write the figures as JSON")
     args = parser.parse_args()
     results = []
-    # The interpreter matters: the same build runs 10-13% faster on an interpreter built
+    # The interpreter matters: the same build runs 10-20% faster on an interpreter built
     # with profile-guided optimisation (a distribution's) than on pyenv's default build.
     print(f"Python {platform.python_version()} ({sys.executable}), {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="digest-bench-") as workdir:

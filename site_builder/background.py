@@ -88,9 +88,13 @@ class ForkedCall(Generic[T]):
         """Hand the copy its question (once)."""
         assert self._question is not None, "asked twice"
         data = pickle.dumps(question, pickle.HIGHEST_PROTOCOL)
-        with os.fdopen(self._question, "wb") as out:
-            self._question = None
-            out.write(len(data).to_bytes(8, "big") + data)
+        out = os.fdopen(self._question, "wb")
+        self._question = None
+        try:
+            with out:
+                out.write(len(data).to_bytes(8, "big") + data)
+        except BrokenPipeError:
+            pass  # the copy ended before it was asked: its answer says why
 
     def result(self) -> T:
         """The function's value, or its exception raised here; ``ForkedCallLost`` if the

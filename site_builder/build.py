@@ -194,7 +194,7 @@ def _build(
         with clock("clean+analyse"):
             plan = plan_processing(content, shared, cache)
             if clustering is not None and (plan.everything or len(plan.keys) < APART_FROM):
-                clustering.cancel()  # not a rebuild after all (new actors, say)
+                clustering.end()  # not a rebuild after all (new actors, say)
                 clustering = None
             with paused_gc():  # results pile up by the thousand, and none of them is cyclic
                 processed, failures = process_articles(
@@ -302,7 +302,7 @@ def _clustering_apart(cache: BuildCache, last: object) -> Iterator[_Clustering |
         yield clustering
     finally:
         if clustering is not None:
-            clustering.call.wait()  # a failed build's copy, even, is not left running
+            clustering.end()  # a failed build's copy, even, is not left running
 
 
 def _clustered(
@@ -360,6 +360,7 @@ class _Clustering:
     """Clustering under way in a forked copy of the build."""
 
     call: ForkedCall[tuple[Story, ...]]
+    asked: bool = False
     here: bool = False  # the copy could not cluster: the build did
 
     def ask(self, processed: ProcessedArticles, settings: Settings, content: ContentIndex) -> None:
@@ -368,6 +369,7 @@ class _Clustering:
         every key: a question larger than a pipe holds waits for the copy to read it.)"""
         gone = frozenset().union(*processed.plan.held).difference(processed.plan.keys)
         fresh = processed.fresh_features
+        self.asked = True
         self.call.ask((gone, fresh, settings.cluster, content.topics, content.actors))
 
     def result(self) -> tuple[Story, ...] | None:
@@ -396,9 +398,13 @@ class _Clustering:
                 stacklevel=2,
             )
 
-    def cancel(self) -> None:
-        """Stop the copy: it has only read the cache so far."""
-        self.call.kill()
+    def end(self) -> None:
+        """Let the copy finish what it was asked (the memo); one never asked is stopped at
+        once: it has only read the cache."""
+        if self.asked:
+            self.call.wait()
+        else:
+            self.call.kill()
 
 
 @dataclass(frozen=True, slots=True)

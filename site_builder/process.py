@@ -207,7 +207,7 @@ def current_features(
     return sorted(found, key=lambda features: features.id)
 
 
-def pick_features(
+def _pick_features(
     keys: Sequence[str],
     fresh: Mapping[str, ArticleFeatures],
     cached: Mapping[str, ArticleFeatures],
@@ -256,7 +256,7 @@ class ProcessedArticles:
     def _features_of(self, keys: list[str]) -> list[ArticleFeatures]:
         wanted = {shard_of(key, INDEX_SHARDS) for key in keys if key not in self.fresh_features}
         cached = _features_in_shards(self.cache, wanted)
-        return pick_features(keys, self.fresh_features, cached, self.plan, self.data)
+        return _pick_features(keys, self.fresh_features, cached, self.plan, self.data)
 
     def summaries(self) -> list[ArticleSummary]:
         """Every summary, in input order (cached ones read back from the cache; any the

@@ -341,29 +341,33 @@ def _built_with_a_cache(collection: Path, tmp_path: Path) -> BuildOptions:
     return options
 
 
+Replace = Callable[..., None]  # (what the copy runs instead, [the function it replaces])
+
+
 @pytest.fixture
-def clustering_apart(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[..., object]], None]:
-    """Rebuilds cluster in a forked copy; the copy runs what it is given as its clustering."""
+def clustering_apart(monkeypatch: pytest.MonkeyPatch) -> Replace:
+    """Rebuilds cluster in a forked copy; the copy runs what it is given instead of its
+    clustering (or of another step of its work, named)."""
     from site_builder import build
 
     monkeypatch.setattr(build, "APART_FROM", 1)
     parent = os.getpid()
 
-    def replace(in_the_copy: Callable[..., object]) -> None:
-        real = build.cluster_features
+    def replace(in_the_copy: Callable[..., object], name: str = "cluster_features") -> None:
+        real = getattr(build, name)
 
-        def cluster_features(*args: object, **kwargs: object) -> object:
+        def step(*args: object, **kwargs: object) -> object:
             if os.getpid() != parent:
                 return in_the_copy(*args, **kwargs)
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(build, "cluster_features", cluster_features)
+        monkeypatch.setattr(build, name, step)
 
     return replace
 
 
 def test_a_lost_clustering_copy_leaves_the_stories_to_the_build(
-    collection: Path, tmp_path: Path, clustering_apart: Callable[[Callable[..., object]], None]
+    collection: Path, tmp_path: Path, clustering_apart: Replace
 ) -> None:
     options = _built_with_a_cache(collection, tmp_path)
     site = options.output
@@ -376,8 +380,9 @@ def test_a_lost_clustering_copy_leaves_the_stories_to_the_build(
     assert _files(site) == _files(full)
 
 
+@pytest.mark.parametrize("failing", ["features_in_cache", "cluster_features"])  # unasked, asked
 def test_a_clustering_copy_that_fails_fails_the_build(
-    collection: Path, tmp_path: Path, clustering_apart: Callable[[Callable[..., object]], None]
+    collection: Path, tmp_path: Path, clustering_apart: Replace, failing: str
 ) -> None:
     options = _built_with_a_cache(collection, tmp_path)
     site = options.output
@@ -386,7 +391,7 @@ def test_a_clustering_copy_that_fails_fails_the_build(
     def refuses(*args: object, **kwargs: object) -> None:
         raise ValueError("features computed with other topics")
 
-    clustering_apart(refuses)
+    clustering_apart(refuses, failing)
     _edit_one_word(collection)
     with pytest.raises(ValueError, match="other topics"):
         build_site(options)
