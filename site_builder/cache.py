@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from .background import start_forked
 
-CACHE_FORMAT = "3"  # the article store, and the index in features and summaries
+CACHE_FORMAT = "4"  # the article store, and the index: summaries, features, their keys
 
 
 @cache
