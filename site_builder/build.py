@@ -134,35 +134,34 @@ def build_site(
     """Build the whole site from the inputs in ``options``."""
     started = time.perf_counter()
     cache = BuildCache(options.cache) if session is None else session.cache(options.cache)
-    stats: dict[str, os.stat_result] = {}
-    stamp = _input_stamp(options, stats)
-    # A session's first build goes through every stage, even with nothing to do, so that
-    # the session holds the collection when the first edit comes.
-    cold = session is not None and not session.built
     last = cache.load(LAST_BUILD)
-    unchanged = None if cold else _unchanged_since_last_build(last, stamp, options.output)
-    if unchanged is not None:
-        return dataclasses.replace(
-            unchanged, seconds=time.perf_counter() - started, up_to_date=True
-        )
-    if session is None:
-        # The build's objects live until it ends, and it makes few cycles: collections
-        # would walk a heap of millions of objects again and again for nothing (seconds at
-        # a hundred thousand articles).  Its workers collect as usual.
-        with (
-            paused_gc(),
-            _article_store_root(options.cache) as store_root,
-            _clustering_apart(cache, last) as clustering,
-        ):
-            return _build(
-                options, cache, store_root, stamp, stats, started, progress, None, clustering
+    # The build's objects live until it ends, and it makes few cycles: collections would
+    # walk a heap of millions of objects again and again for nothing (seconds at a hundred
+    # thousand articles).  Its workers collect as usual; a session's builds leave their
+    # cycles to ``settle``, after the site is up to date.  A rebuild's clustering starts
+    # in a copy of the build at once, even before the inputs are stated (a build with
+    # nothing to do stops it); a session keeps what that copy would read in memory.
+    with (
+        paused_gc(),
+        _clustering_apart(cache, last if session is None else None) as clustering,
+    ):
+        stats: dict[str, os.stat_result] = {}
+        stamp = _input_stamp(options, stats)
+        # A session's first build goes through every stage, even with nothing to do, so
+        # that the session holds the collection when the first edit comes.
+        cold = session is not None and not session.built
+        unchanged = None if cold else _unchanged_since_last_build(last, stamp, options.output)
+        if unchanged is not None:
+            return dataclasses.replace(
+                unchanged, seconds=time.perf_counter() - started, up_to_date=True
             )
-    # A session's builds leave their cycles to ``settle``, after the site is up to date.
-    with paused_gc(), _article_store_root(options.cache) as store_root:
-        report = _build(
-            options, cache, store_root, stamp, stats, started, progress, session.render_memo
-        )
-    session.built = True
+        memo = session.render_memo if session is not None else None
+        with _article_store_root(options.cache) as store_root:
+            report = _build(
+                options, cache, store_root, stamp, stats, started, progress, memo, clustering
+            )
+    if session is not None:
+        session.built = True
     return report
 
 
@@ -285,10 +284,10 @@ APART_FROM = 1000  # articles from which a rebuild clusters in a copy of itself
 @contextmanager
 def _clustering_apart(cache: BuildCache, last: object) -> Iterator[_Clustering | None]:
     """A copy of the build that clusters, started at once if this build looks like a
-    rebuild of many articles (the last build's were as many, by this code): before the
-    build reads its inputs, the copy reads what it needs of the cache, and the
-    build hands it the rest once its changed articles are processed.  It does not
-    outlive the build."""
+    rebuild of many articles (``last``, the last build's record: as many, by this code):
+    while the build states and reads its inputs, the copy reads what it needs of the
+    cache, and the build hands it the rest once its changed articles are processed.  It
+    does not outlive the build."""
     worth = False
     if isinstance(last, dict) and cache.folder is not None:
         report = last.get("report")

@@ -414,3 +414,18 @@ def test_a_memo_the_clustering_copy_fails_to_save_is_reported(
     with pytest.warns(UserWarning, match="failed to save its memo"):
         report = build_site(options)
     assert report.stories > 0
+
+
+def test_a_build_with_nothing_to_do_stops_its_clustering_copy(
+    collection: Path, tmp_path: Path, clustering_apart: Replace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from site_builder.background import ForkedCall
+
+    options = _built_with_a_cache(collection, tmp_path)
+    stopped: list[int] = []
+    kill = ForkedCall.kill
+    monkeypatch.setattr(ForkedCall, "kill", lambda call: (stopped.append(call.pid), kill(call)))
+    assert build_site(options).up_to_date
+    assert len(stopped) == 1  # started while the inputs were stated, stopped once unchanged
+    with pytest.raises(ProcessLookupError):
+        os.kill(stopped[0], 0)  # and gone
