@@ -55,6 +55,8 @@ from .process import (
     held_keys,
     plan_processing,
     process_articles,
+    save_index,
+    summaries_in_shard,
 )
 from .render import MadeAhead, Manifest, RenderMemo, RenderResult, make_ahead, render_site
 from .report import BuildReport
@@ -215,7 +217,8 @@ def _build(
         stories: tuple[Story, ...] | None = None
         with clock("cluster"):
             if clustering is not None:  # first: no other copy then holds the question's pipe
-                clustering.ask(processed, settings, content)
+                clustering.ask(processed, settings, content)  # it writes the index, too
+                index_saved = _written_by_the_copy
             else:
                 # Clustering runs on one core.  Meanwhile, in a full build, a copy of the
                 # build writes the index and the input table, then makes the files that
@@ -225,15 +228,13 @@ def _build(
                         processed, save_inputs, settings, content, store, options, global_key
                     )
                 stories = _cluster_here(processed, settings, content, cache)
-            index_saved = (
-                cache.write_in_background(processed.save_shards, worth=len(processed.unsaved) > 4)
-                if ahead is None
-                else _written_by_the_copy
-            )
-        # This build's features are done with: let them go before the summaries are read
-        # and pages are rendered, on workers that would each inherit them (a large
-        # collection's biggest structures).
-        processed.fresh_features.clear()
+                index_saved = (
+                    cache.write_in_background(
+                        processed.save_shards, worth=len(processed.unsaved) > 4
+                    )
+                    if ahead is None
+                    else _written_by_the_copy
+                )
         index_saved()
         with paused_gc():
             summaries = processed.summaries()
@@ -241,9 +242,13 @@ def _build(
         if clustering is not None:
             with clock("cluster"):
                 stories = clustering.result()
-                if stories is None:  # the copy could not: from the features the cache holds now
+                if stories is None:  # the copy could not: the build writes the index, and
+                    processed.save_shards()  # clusters from the features the cache holds
                     stories = _cluster_here(processed, settings, content, cache)
         assert stories is not None
+        # This build's features are done with: let them go before pages are rendered, on
+        # workers that would each inherit them (a large collection's biggest structures).
+        processed.fresh_features.clear()
         del processed
         with clock("render"):
             with paused_gc():  # a hundred thousand articles' lists and links, acyclic
@@ -337,18 +342,32 @@ def _cluster_here(
 def _start_clustering(cache: BuildCache) -> _Clustering | None:
     """Start a copy of the build that reads the features the cache holds and the memo,
     then, handed the rest (``_Clustering.ask``), clusters, answers with the stories, and
-    saves the new memo."""
+    writes the index shards that changed and the new memo."""
     kept: list[object] = []  # what the copy would otherwise free, one by one, before answering
 
     def cluster(question: Callable[[], Any]) -> tuple[tuple[Story, ...], Callable[[], None]]:
         held = held_keys(cache)
         cached = features_in_cache(cache, held)
         before = load_memo(cache)
-        gone, fresh, settings, topics, actors = question()
+        gone, fresh, fresh_summaries, unsaved, settings, topics, actors = question()
         features = current_features(held, cached, gone, fresh)
-        del cached  # those of articles gone or changed
-        kept.append(features)  # gone with the copy (0.04 s at 10,000 articles, freed)
-        return _clustered(features, settings, topics, actors, cache, before)
+        kept.append((cached, features))  # gone with the copy (0.04 s at 10,000, freed)
+        stories, save = _clustered(features, settings, topics, actors, cache, before)
+
+        def summaries_of(shard: int, keys: list[str]) -> list[ArticleSummary]:
+            stored = summaries_in_shard(cache, shard)
+            return [fresh_summaries[k] if k in fresh_summaries else stored[k] for k in keys]
+
+        def then() -> None:
+            save_index(
+                cache,
+                unsaved,
+                summaries_of,
+                lambda shard, keys: [fresh[k] if k in fresh else cached[k] for k in keys],
+            )
+            save()
+
+        return stories, then
 
     call = call_forked(cluster)
     return _Clustering(call) if call is not None else None
@@ -364,12 +383,22 @@ class _Clustering:
 
     def ask(self, processed: ProcessedArticles, settings: Settings, content: ContentIndex) -> None:
         """Hand the copy what it lacks: the articles the cache holds that are gone or
-        changed, the features of the new and changed ones, and the settings.  (Not
-        every key: a question larger than a pipe holds waits for the copy to read it.)"""
+        changed, the features and summaries of the new and changed ones, the index
+        shards to write, and the settings.  (Not every key: a question larger than a
+        pipe holds waits for the copy to read it.)"""
         gone = frozenset().union(*processed.plan.held).difference(processed.plan.keys)
-        fresh = processed.fresh_features
         self.asked = True
-        self.call.ask((gone, fresh, settings.cluster, content.topics, content.actors))
+        self.call.ask(
+            (
+                gone,
+                processed.fresh_features,
+                processed.fresh,
+                processed.unsaved,
+                settings.cluster,
+                content.topics,
+                content.actors,
+            )
+        )
 
     def result(self) -> tuple[Story, ...] | None:
         """The stories; None from a copy lost (killed, out of memory) or short of features
@@ -389,11 +418,13 @@ class _Clustering:
             return None
 
     def finish(self) -> None:
-        """Wait for the copy to have saved the memo."""
+        """Wait for the copy to have saved the memo and the index."""
         if not self.call.wait() and not self.here:
-            # The next build finds no memo it can use, and clusters from scratch.
+            # The next build finds no memo it can use, and clusters from scratch; it
+            # processes again the articles of the index shards not written.
             warnings.warn(
-                "the build's copy that clusters the articles failed to save its memo (see above)",
+                "the build's copy that clusters the articles failed to save its memo "
+                "or the cache's index (see above)",
                 stacklevel=2,
             )
 

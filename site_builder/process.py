@@ -278,16 +278,41 @@ class ProcessedArticles:
 
     def save_shards(self) -> None:
         """Write the ``unsaved`` index shards: summaries, features and their keys."""
-        for shard, keys in sorted(self.unsaved.items()):
-            # The keys last, after what they list: until all three are written, the shard
-            # holds nothing (an interrupted build computes its articles again).
-            self.cache.forget(_shard_file(KEYS, shard))
-            summaries = self._summaries_of(keys)
-            self.cache.save(_shard_file(SUMMARIES, shard), dict(zip(keys, summaries, strict=True)))
-            features = self._features_of(keys)
-            self.cache.save(_shard_file(FEATURES, shard), dict(zip(keys, features, strict=True)))
-            self.cache.save(_shard_file(KEYS, shard), tuple(keys))
+        save_index(
+            self.cache,
+            self.unsaved,
+            lambda shard, keys: self._summaries_of(keys),
+            lambda shard, keys: self._features_of(keys),
+        )
         self.unsaved = {}
+
+
+def save_index(
+    cache: BuildCache,
+    shards: Mapping[int, list[str]],
+    summaries_of: Callable[[int, list[str]], list[ArticleSummary]],
+    features_of: Callable[[int, list[str]], list[ArticleFeatures]],
+) -> None:
+    """Write index ``shards`` (their keys now, by shard number), with the summaries and
+    features the functions give of a shard's keys; a shard whose articles they cannot
+    give (a ``KeyError``) is left as it was, holding what its keys list."""
+    for shard, keys in sorted(shards.items()):
+        try:
+            summaries = dict(zip(keys, summaries_of(shard, keys), strict=True))
+            features = dict(zip(keys, features_of(shard, keys), strict=True))
+        except KeyError:
+            continue
+        # The keys last, after what they list: until all three are written, the shard
+        # holds nothing (an interrupted build computes its articles again).
+        cache.forget(_shard_file(KEYS, shard))
+        cache.save(_shard_file(SUMMARIES, shard), summaries)
+        cache.save(_shard_file(FEATURES, shard), features)
+        cache.save(_shard_file(KEYS, shard), tuple(keys))
+
+
+def summaries_in_shard(cache: BuildCache, shard: int) -> dict[str, ArticleSummary]:
+    """The summaries an index shard holds, by key."""
+    return cache.load(_shard_file(SUMMARIES, shard), words_shared=True) or {}
 
 
 def process_articles(

@@ -398,22 +398,31 @@ def test_a_clustering_copy_that_fails_fails_the_build(
     assert _files(site) == before
 
 
-def test_a_memo_the_clustering_copy_fails_to_save_is_reported(
-    collection: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("failing", ["save_index", "save_memo"])
+def test_what_the_clustering_copy_fails_to_save_is_reported_and_made_again(
+    collection: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
     from site_builder import build
 
     options = _built_with_a_cache(collection, tmp_path)
     monkeypatch.setattr(build, "APART_FROM", 1)
+    saves = getattr(build, failing)
 
     def disk_full(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(build, "save_memo", disk_full)
+    monkeypatch.setattr(build, failing, disk_full)
     _edit_one_word(collection)
-    with pytest.warns(UserWarning, match="failed to save its memo"):
+    with pytest.warns(UserWarning, match="failed to save its memo or the cache's index"):
         report = build_site(options)
     assert report.stories > 0
+    monkeypatch.setattr(build, failing, saves)
+    (collection / "seeds" / "unrelated.tmp").write_text("not an article", encoding="utf-8")
+    again = build_site(options)  # the edited article again, if the index lacks it
+    assert again.cached_articles == report.articles - (failing == "save_index")
+    full = tmp_path / "full"
+    build_site(BuildOptions(collection / "seeds", collection / "content", (TEMPLATES,), full))
+    assert _files(options.output) == _files(full)
 
 
 def test_a_build_with_nothing_to_do_stops_its_clustering_copy(
