@@ -429,8 +429,8 @@ class _Clustering:
             )
 
     def end(self) -> None:
-        """Let the copy finish what it was asked (the memo); one never asked is stopped at
-        once: it has only read the cache."""
+        """Let the copy finish what it was asked (the index, the memo); one never asked is
+        stopped at once: it has only read the cache."""
         if self.asked:
             self.call.wait()
         else:
