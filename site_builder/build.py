@@ -142,11 +142,10 @@ def build_site(
     # thousand articles).  Its workers collect as usual; a session's builds leave their
     # cycles to ``settle``, after the site is up to date.  A rebuild's clustering starts
     # in a copy of the build at once, even before the inputs are stated (a build with
-    # nothing to do stops it); a session keeps what that copy would read in memory.
-    with (
-        paused_gc(),
-        _clustering_apart(cache, last if session is None else None) as clustering,
-    ):
+    # nothing to do stops it); a session keeps what that copy would read in memory.  A
+    # serial build (one job) runs in one process.
+    apart = session is None and options.jobs != 1
+    with paused_gc(), _clustering_apart(cache, last if apart else None) as clustering:
         stats: dict[str, os.stat_result] = {}
         stamp = _input_stamp(options, stats)
         # A session's first build goes through every stage, even with nothing to do, so
@@ -223,14 +222,15 @@ def _build(
                 # Clustering runs on one core.  Meanwhile, in a full build, a copy of the
                 # build writes the index and the input table, then makes the files that
                 # need no stories.
-                if memo is None and _worth_making_ahead(processed):
+                if memo is None and options.jobs != 1 and _worth_making_ahead(processed):
                     ahead = _start_ahead(
                         processed, save_inputs, settings, content, store, options, global_key
                     )
                 stories = _cluster_here(processed, settings, content, cache)
                 index_saved = (
                     cache.write_in_background(
-                        processed.save_shards, worth=len(processed.unsaved) > 4
+                        processed.save_shards,
+                        worth=len(processed.unsaved) > 4 and options.jobs != 1,
                     )
                     if ahead is None
                     else _written_by_the_copy

@@ -131,7 +131,8 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
         "-j",
         type=int,
         default=0,
-        help="worker processes for cleaning and analysis (default: one per core; 1: serial)",
+        help="worker processes for cleaning and analysis (default: one per core; "
+        "1: serial, the whole build in one process)",
     )
     parser.add_argument(
         "--scheduler",

@@ -438,3 +438,30 @@ def test_a_build_with_nothing_to_do_stops_its_clustering_copy(
     assert len(stopped) == 1  # started while the inputs were stated, stopped once unchanged
     with pytest.raises(ProcessLookupError):
         os.kill(stopped[0], 0)  # and gone
+
+
+def test_a_serial_build_runs_in_one_process(
+    collection: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--jobs 1``: no worker, and no copy of the build either (files made ahead, the
+    index written in the background, a rebuild's clustering)."""
+    from site_builder import build
+
+    monkeypatch.setattr(build, "AHEAD_FROM", 1)
+    monkeypatch.setattr(build, "APART_FROM", 1)
+
+    def no_fork() -> int:
+        raise AssertionError("a serial build forked")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    options = BuildOptions(
+        collection / "seeds",
+        collection / "content",
+        (TEMPLATES,),
+        tmp_path / "site",
+        tmp_path / "cache",
+        jobs=1,
+    )
+    build_site(options)
+    _edit_one_word(collection)
+    assert build_site(options).cached_articles > 0
