@@ -4,9 +4,9 @@ Clustering runs on one core.  Meanwhile a copy of the build, forked as it is
 when clustering starts, can do what needs the articles but not their stories:
 write the cache's index, make the search index and the cleaning report.  In a
 rebuild it is the other way round: a copy reads the cached features and the
-clustering memo while the build processes the changed articles; handed those,
-it clusters and hands back the stories, while the build reads the summaries
-that the pages need.
+clustering memo while the build states its inputs and processes the changed
+articles; handed those, it clusters and hands back the stories, then writes the
+index and the memo, while the build reads the summaries and renders.
 """
 
 from __future__ import annotations
