@@ -26,44 +26,6 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-class Forked:
-    """A task running in a forked copy of this process."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.succeeded: bool | None = None  # known once waited for
-
-    def wait(self) -> bool:
-        """Wait for the copy to end (once; later calls answer at once): did the task
-        succeed?"""
-        if self.succeeded is None:
-            self.succeeded = os.waitpid(self.pid, 0)[1] == 0
-        return self.succeeded
-
-
-def start_forked(task: Callable[[], None]) -> Forked | None:
-    """Run ``task`` in a forked copy of this process, or return None where processes
-    cannot fork.
-
-    The copy sees the process as it is now, runs ``task`` and leaves at once, running
-    none of the caller's cleanup (``finally`` blocks, ``atexit``); a failure is printed
-    there and reported here by ``Forked.wait``.
-    """
-    if not can_fork():
-        return None
-    pid = os.fork()
-    if pid == 0:
-        status = 1
-        try:
-            task()
-            status = 0
-        except BaseException:  # noqa: BLE001 - printed here, reported to the waiting parent
-            traceback.print_exc()
-        finally:
-            os._exit(status)
-    return Forked(pid)
-
-
 class ForkedCallLost(Exception):
     """The copy ended without an answer (killed, out of memory)."""
 
@@ -83,6 +45,11 @@ class ForkedCall(Generic[T]):
         self._question: int | None = question  # the write end of the one it is asked on
         self._data = b""
         self._succeeded: bool | None = None
+
+    @property
+    def asked(self) -> bool:
+        """Whether the copy has had its question, or been let go without one."""
+        return self._question is None
 
     def ask(self, question: object) -> None:
         """Hand the copy its question (once)."""
@@ -171,6 +138,14 @@ def call_forked(
         traceback.print_exc()
     finally:
         os._exit(status)
+
+
+def start_forked(task: Callable[[], None]) -> ForkedCall[None] | None:
+    """Run ``task`` in a forked copy of this process, or return None where processes
+    cannot fork: a ``call_forked`` that answers at once and asks nothing.  The copy
+    sees the process as it is now; a failure is printed there and reported here by
+    ``ForkedCall.wait``."""
+    return call_forked(lambda question: (None, task))
 
 
 def _question(asking: int) -> Any:

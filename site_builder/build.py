@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .analyse import AnalysisData, aggregate_unknown_names, prepare_analysis
-from .background import Forked, ForkedCall, ForkedCallLost, call_forked, start_forked
+from .background import ForkedCall, ForkedCallLost, call_forked, start_forked
 from .cache import (
     BuildCache,
     code_version,
@@ -257,7 +257,7 @@ def _build(
                 )
             finished = ahead.finished if ahead is not None else None
             rendered = _render(library, store, global_key, options, cache, memo, finished)
-        if ahead is None or not ahead.forked.succeeded:  # else the copy saved it
+        if ahead is None or not ahead.forked.wait():  # else the copy saved it (waited for)
             save_inputs()
         store.discard_other_generations()
         if clustering is not None:
@@ -378,7 +378,6 @@ class _Clustering:
     """Clustering under way in a forked copy of the build."""
 
     call: ForkedCall[tuple[Story, ...]]
-    asked: bool = False
     here: bool = False  # the copy could not cluster: the build did
 
     def ask(self, processed: ProcessedArticles, settings: Settings, content: ContentIndex) -> None:
@@ -387,7 +386,6 @@ class _Clustering:
         shards to write, and the settings.  (Not every key: a question larger than a
         pipe holds waits for the copy to read it.)"""
         gone = frozenset().union(*processed.plan.held).difference(processed.plan.keys)
-        self.asked = True
         self.call.ask(
             (
                 gone,
@@ -431,7 +429,7 @@ class _Clustering:
     def end(self) -> None:
         """Let the copy finish what it was asked (the index, the memo); one never asked is
         stopped at once: it has only read the cache."""
-        if self.asked:
+        if self.call.asked:
             self.call.wait()
         else:
             self.call.kill()
@@ -442,7 +440,7 @@ class _Ahead:
     """The copy of the build that writes the index and makes the story-free files."""
 
     made: MadeAhead
-    forked: Forked
+    forked: ForkedCall[None]
 
     def finished(self) -> MadeAhead | None:
         if self.forked.wait():

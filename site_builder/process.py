@@ -207,27 +207,6 @@ def current_features(
     return sorted(found, key=lambda features: features.id)
 
 
-def _pick_features(
-    keys: Sequence[str],
-    fresh: Mapping[str, ArticleFeatures],
-    cached: Mapping[str, ArticleFeatures],
-    plan: ProcessingPlan,
-    data: AnalysisData,
-) -> list[ArticleFeatures]:
-    """The features of ``keys``: this build's (``fresh``), else the cache's; any the cache
-    lost (a deleted file, say) computed again, here (no store is written)."""
-    missing = [key for key in keys if key not in fresh and key not in cached]
-    again: dict[str, ArticleFeatures] = {}
-    for key in missing:
-        result = _process_source(key, plan.sources[key], data)
-        if isinstance(result, ArticleFailure):
-            raise InputError(f"{result.path}: {result.message}; build again")
-        again[key] = result[0].features
-    return [
-        fresh[key] if key in fresh else cached[key] if key in cached else again[key] for key in keys
-    ]
-
-
 @dataclass(slots=True)
 class ProcessedArticles:
     """Every article processed, in input order: the keys in memory, this build's summaries
@@ -243,8 +222,9 @@ class ProcessedArticles:
     fresh: dict[str, ArticleSummary]  # computed by this build, by key; the rest are cached
     cache: BuildCache
     plan: ProcessingPlan
-    data: AnalysisData
-    recompute: Callable[[list[str]], dict[str, ArticleSummary]]  # for summaries gone missing
+    # Articles whose summary or features the cache lost (a deleted file, say), processed
+    # again (their records stored again)
+    recompute: Callable[[list[str]], dict[str, ProcessedArticle]]
     # The index shards whose articles changed (new, edited or gone) since the cache had
     # them, with the keys they hold now: ``save_shards`` writes them.
     unsaved: dict[int, list[str]]
@@ -256,7 +236,9 @@ class ProcessedArticles:
     def _features_of(self, keys: list[str]) -> list[ArticleFeatures]:
         wanted = {shard_of(key, INDEX_SHARDS) for key in keys if key not in self.fresh_features}
         cached = _features_in_shards(self.cache, wanted)
-        return _pick_features(keys, self.fresh_features, cached, self.plan, self.data)
+        fresh = self.fresh_features
+        self._again([key for key in keys if key not in fresh and key not in cached])
+        return [fresh[key] if key in fresh else cached[key] for key in keys]
 
     def summaries(self) -> list[ArticleSummary]:
         """Every summary, in input order (cached ones read back from the cache; any the
@@ -267,14 +249,16 @@ class ProcessedArticles:
         wanted = {shard_of(key, INDEX_SHARDS) for key in keys if key not in self.fresh}
         found: dict[str, ArticleSummary] = {}
         for shard in sorted(wanted):
-            found.update(self.cache.load(_shard_file(SUMMARIES, shard), words_shared=True) or {})
-        found.update(self.fresh)
-        missing = [key for key in keys if key not in found]
+            found.update(summaries_in_shard(self.cache, shard))
+        fresh = self.fresh
+        self._again([key for key in keys if key not in fresh and key not in found])
+        return [fresh[key] if key in fresh else found[key] for key in keys]
+
+    def _again(self, missing: list[str]) -> None:
+        """Process again the articles the cache lost: fresh now, summary and features."""
         if missing:
-            again = self.recompute(missing)
-            self.fresh.update(again)
-            found.update(again)
-        return [found[key] for key in keys]
+            for key, result in self.recompute(missing).items():
+                self.fresh[key], self.fresh_features[key] = result.summary, result.features
 
     def save_shards(self) -> None:
         """Write the ``unsaved`` index shards: summaries, features and their keys."""
@@ -346,9 +330,13 @@ def process_articles(
             failed.add(key)
     done = [key for key in plan.keys if key not in failed]
 
-    def recompute(missing: list[str]) -> dict[str, ArticleSummary]:
-        again = _stored((_process_source(key, plan.sources[key], data) for key in missing), store)
-        return {r.key: r.summary for r in again if isinstance(r, ProcessedArticle)}
+    def recompute(missing: list[str]) -> dict[str, ProcessedArticle]:
+        again: dict[str, ProcessedArticle] = {}
+        for result in _stored((_process_source(k, plan.sources[k], data) for k in missing), store):
+            if isinstance(result, ArticleFailure):  # read at the start of this build
+                raise InputError(f"{result.path}: {result.message}; build again")
+            again[result.key] = result
+        return again
 
     current: list[list[str]] = [[] for _ in range(INDEX_SHARDS)]
     for key in done:
@@ -359,8 +347,7 @@ def process_articles(
         summaries,
         cache,
         plan,
-        data,
-        recompute,  # type: ignore[misc]
+        recompute,
         {n: keys for n, keys in enumerate(current) if set(keys) != plan.held[n]},
     )
     problems = [Problem(f.path, None, f.message) for f in failures]
