@@ -79,6 +79,12 @@ class BuildOptions:
     base_url: str | None = None  # overrides the settings' base_url
     strict: bool = False  # any input error stops the build before the site is replaced
 
+    @property
+    def forks(self) -> bool:
+        """Whether the build may run copies of itself: not with one job, whose help
+        promises a serial build, the whole of it in one process."""
+        return self.jobs != 1
+
 
 class StrictBuildError(Exception):
     """Input errors in a strict build; the previous site is untouched."""
@@ -144,7 +150,7 @@ def build_site(
     # in a copy of the build at once, even before the inputs are stated (a build with
     # nothing to do stops it); a session keeps what that copy would read in memory.  A
     # serial build (one job) runs in one process.
-    apart = session is None and options.jobs != 1
+    apart = session is None and options.forks
     with paused_gc(), _clustering_apart(cache, last if apart else None) as clustering:
         stats: dict[str, os.stat_result] = {}
         stamp = _input_stamp(options, stats)
@@ -222,7 +228,7 @@ def _build(
                 # Clustering runs on one core.  Meanwhile, in a full build, a copy of the
                 # build writes the index and the input table, then makes the files that
                 # need no stories.
-                if memo is None and options.jobs != 1 and _worth_making_ahead(processed):
+                if memo is None and options.forks and _worth_making_ahead(processed):
                     ahead = _start_ahead(
                         processed, save_inputs, settings, content, store, options, global_key
                     )
@@ -230,7 +236,7 @@ def _build(
                 index_saved = (
                     cache.write_in_background(
                         processed.save_shards,
-                        worth=len(processed.unsaved) > 4 and options.jobs != 1,
+                        worth=len(processed.unsaved) > 4 and options.forks,
                     )
                     if ahead is None
                     else _written_by_the_copy
