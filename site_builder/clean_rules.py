@@ -332,13 +332,9 @@ def _marker_pattern(marker: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(_WORD.findall(text))
-
-
 def words(text: str) -> tuple[str, ...]:
     """The words of a line (numbers count; punctuation does not); cached, rules ask often."""
-    return _words(text)
+    return tuple(_WORD.findall(text))
 
 
 def has_hebrew(text: str) -> bool:
