@@ -43,17 +43,18 @@ def process_first(corpus: Path, count: int) -> None:
     an article that fails."""
     from site_builder.build import BuildOptions, _analysis_data
     from site_builder.load import scan_content
-    from site_builder.process import ArticleFailure, _process_source
+    from site_builder.process import BATCH, ArticleFailure, process_sources
     from site_builder.settings import read_settings
 
     options = BuildOptions(corpus / "seeds", corpus / "content", (), corpus / "_site")
     settings = read_settings(options.content)
     content = scan_content(options.seeds, options.content, known={}, stats=None, jobs=1)
     data, _ = _analysis_data(content, settings, options)
-    for source in content.sources[:count]:
-        result = _process_source("", source, data)
-        if isinstance(result, ArticleFailure):  # a count of failures would measure nothing
-            raise SystemExit(f"{result.path}: {result.message}")
+    tasks = [("", source) for source in content.sources[:count]]
+    for start in range(0, len(tasks), BATCH):  # in a build's batches
+        for result in process_sources(tasks[start : start + BATCH], data):
+            if isinstance(result, ArticleFailure):  # a count of failures measures nothing
+                raise SystemExit(f"{result.path}: {result.message}")
 
 
 def counted(corpus: Path, count: int, code: Path) -> int:

@@ -11,14 +11,9 @@ from collections.abc import Iterator, Sequence
 
 from .analyse import AnalysisData
 from .load import RawArticle
-from .process import Result, process_article
+from .process import Result, process_batch
 
 BATCH = 200  # articles per Dask task: large enough to amortise scheduling
-
-
-def process_batch(tasks: Sequence[tuple[str, RawArticle]], data: AnalysisData) -> list[Result]:
-    """On a Dask worker: packed records come back, the build machine keeps the store."""
-    return [process_article(key, raw, data) for key, raw in tasks]
 
 
 def run_on_dask(
@@ -32,6 +27,8 @@ def run_on_dask(
     batches = [list(todo[i : i + BATCH]) for i in range(0, len(todo), BATCH)]
     with Client(address) as client:
         shared = client.scatter(data, broadcast=True)
+        # On a worker, a batch is processed stage by stage; packed records come back (the
+        # build machine keeps the store).
         futures = client.map(process_batch, batches, data=shared, pure=False)
         for future in futures:
             yield from future.result()

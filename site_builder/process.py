@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from .analyse import AnalysedArticle, AnalysisData, analyse_article
@@ -31,7 +32,7 @@ from .summary import ArticleSummary, cleaning_entry, search_words, summarise
 from .views import render_block
 
 PARALLEL_FROM = 300  # fewer articles than this are not worth starting worker processes
-CHUNK = 32  # articles per task sent to a worker
+BATCH = 32  # articles per task sent to a worker, processed stage by stage (process_batch)
 INDEX_SHARDS = 32  # an edit rewrites one shard of the summary index, not all of it
 
 _worker: AnalysisData | None = None
@@ -59,37 +60,69 @@ class ProcessedArticle:
         return self.summary.id
 
 
-def clean_and_analyse(raw: RawArticle, data: AnalysisData) -> AnalysedArticle | ArticleFailure:
-    """Both per-article stages for one article; an exception becomes a failure record."""
-    try:
-        return analyse_article(clean_article(raw), data)
-    except Exception as exc:  # noqa: BLE001 - one bad article must not stop the build
-        return ArticleFailure(raw.path, f"{type(exc).__name__}: {exc}; article skipped")
-
-
 Result = tuple[ProcessedArticle, StoreRow] | ArticleFailure
 
 
-def process_article(key: str, raw: RawArticle, data: AnalysisData) -> Result:
-    """Everything the build derives from one article on its own."""
-    analysed = clean_and_analyse(raw, data)
-    if isinstance(analysed, ArticleFailure):
-        return analysed
-    try:
-        body = tuple(str(render_block(block)) for block in analysed.clean.blocks)
-        cleaning = cleaning_entry(analysed)
-        processed = ProcessedArticle(
-            key, summarise(analysed, cleaning), article_features(analysed, data.topics)
-        )
-        row = StoreRow(
-            analysed.id,
-            pack(StoredArticle(_for_its_page(analysed), body)),
-            pack_words(search_words(analysed)),
-            cleaning,
-        )
-    except Exception as exc:  # noqa: BLE001 - one bad article must not stop the build
-        return ArticleFailure(raw.path, f"{type(exc).__name__}: {exc}; article skipped")
-    return processed, row
+def process_batch(batch: Sequence[tuple[str, RawArticle]], data: AnalysisData) -> list[Result]:
+    """Everything the build derives from each article on its own, for a batch of articles
+    (keyed), stage by stage.
+
+    Stage by stage rather than article by article, because the per-article work is
+    bound by memory more than by instructions: a stage reads tables (the lexicons'
+    word memos, the topic scans' pieces, the phrase table) that the other stages of
+    one article evict from the processor's caches.  A topic scan took 115 µs with its
+    tables cached and 430 µs without; a batch of 32 articles, stage by stage, took
+    13-21% less time than the same articles one by one, in alternating runs.  An
+    article's results are its own either way: a stage that raises for one article
+    fails that article alone.
+    """
+    paths = [raw.path for _, raw in batch]
+    clean = _stage(paths, clean_article, [raw for _, raw in batch])
+    analysed = _stage(paths, lambda article: analyse_article(article, data), clean)
+    bodies = _stage(paths, _body_html, analysed)
+    cleaning = _stage(paths, cleaning_entry, analysed)
+    summaries = _stage(paths, summarise, analysed, cleaning)
+    features = _stage(paths, lambda article: article_features(article, data.topics), analysed)
+    words = _stage(paths, lambda article: pack_words(search_words(article)), analysed)
+    records = _stage(paths, _record, analysed, bodies)
+    keys = [key for key, _ in batch]
+    return _stage(paths, _result, keys, analysed, cleaning, summaries, features, words, records)
+
+
+def _stage(paths: Sequence[str], step: Callable[..., Any], *inputs: list[Any]) -> list[Any]:
+    """``step`` for each article of a batch, given its ``inputs``; an article that failed
+    at an earlier stage keeps its failure, one for which ``step`` raises fails with it."""
+    done: list[Any] = []
+    for path, args in zip(paths, zip(*inputs, strict=True), strict=True):
+        failed = next((a for a in args if isinstance(a, ArticleFailure)), None)
+        if failed is not None:
+            done.append(failed)
+            continue
+        try:
+            done.append(step(*args))
+        except Exception as exc:  # noqa: BLE001 - one bad article must not stop the build
+            done.append(ArticleFailure(path, f"{type(exc).__name__}: {exc}; article skipped"))
+    return done
+
+
+def _result(
+    key: str,
+    analysed: AnalysedArticle,
+    cleaning: str,
+    summary: ArticleSummary,
+    features: ArticleFeatures,
+    words: bytes,
+    record: bytes,
+) -> Result:
+    return ProcessedArticle(key, summary, features), StoreRow(analysed.id, record, words, cleaning)
+
+
+def _body_html(analysed: AnalysedArticle) -> tuple[str, ...]:
+    return tuple(str(render_block(block)) for block in analysed.clean.blocks)
+
+
+def _record(analysed: AnalysedArticle, body: tuple[str, ...]) -> bytes:
+    return pack(StoredArticle(_for_its_page(analysed), body))
 
 
 def _for_its_page(analysed: AnalysedArticle) -> AnalysedArticle:
@@ -115,18 +148,27 @@ def _init_worker(data: AnalysisData) -> None:
     gc.enable()
 
 
-def _work(task: tuple[str, ArticleSource]) -> Result:
-    """On a worker: read and process one article."""
+def _work(tasks: list[tuple[str, ArticleSource]]) -> list[Result]:
+    """On a worker: read and process a batch of articles."""
     assert _worker is not None
-    return _process_source(*task, _worker)
+    return process_sources(tasks, _worker)
 
 
-def _process_source(key: str, source: ArticleSource, data: AnalysisData) -> Result:
-    try:
-        raw = read_source(source)
-    except (OSError, InputError) as exc:
-        return ArticleFailure(source.path, f"{exc}; article skipped")
-    return process_article(key, raw, data)
+def process_sources(tasks: Sequence[tuple[str, ArticleSource]], data: AnalysisData) -> list[Result]:
+    """Read and process articles (keyed), in order: ``process_batch`` once they are read."""
+    read: list[ArticleFailure | tuple[str, RawArticle]] = []
+    for key, source in tasks:
+        try:
+            read.append((key, read_source(source)))
+        except (OSError, InputError) as exc:
+            read.append(ArticleFailure(source.path, f"{exc}; article skipped"))
+    readable = [task for task in read if not isinstance(task, ArticleFailure)]
+    processed = iter(process_batch(readable, data))
+    return [task if isinstance(task, ArticleFailure) else next(processed) for task in read]
+
+
+def _batches(todo: Sequence[tuple[str, ArticleSource]]) -> list[list[tuple[str, ArticleSource]]]:
+    return [list(todo[start : start + BATCH]) for start in range(0, len(todo), BATCH)]
 
 
 Progress = Callable[[Iterable[Any], int], Iterable[Any]]  # wraps an iterable, given its length
@@ -332,7 +374,9 @@ def process_articles(
 
     def recompute(missing: list[str]) -> dict[str, ProcessedArticle]:
         again: dict[str, ProcessedArticle] = {}
-        for result in _stored((_process_source(k, plan.sources[k], data) for k in missing), store):
+        tasks = [(key, plan.sources[key]) for key in missing]
+        computed = chain.from_iterable(process_sources(batch, data) for batch in _batches(tasks))
+        for result in _stored(computed, store):
             if isinstance(result, ArticleFailure):  # read at the start of this build
                 raise InputError(f"{result.path}: {result.message}; build again")
             again[result.key] = result
@@ -398,11 +442,11 @@ def _run(
     workers = jobs or os.cpu_count() or 1
     # Asked for by number, workers are used; chosen automatically, only when worth it.
     if workers == 1 or (jobs == 0 and len(todo) < PARALLEL_FROM):
-        for key, source in todo:
-            yield _process_source(key, source, data)
+        for batch in _batches(todo):
+            yield from process_sources(batch, data)
         return
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(data,)) as pool:
-        yield from pool.map(_work, todo, chunksize=CHUNK)
+        yield from chain.from_iterable(pool.map(_work, _batches(todo)))
 
 
 def _read_all(todo: Sequence[tuple[str, ArticleSource]]) -> list[tuple[str, RawArticle]]:

@@ -7,7 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from site_builder import process
+from site_builder.analyse import prepare_analysis
 from site_builder.build import BuildOptions, build_site
+from site_builder.load import load_content
 from site_builder.render import PageSpec, _chunks
 
 from .conftest import CONTENT, SEEDS, TEMPLATES
@@ -131,3 +134,27 @@ def test_page_tasks_hold_every_file_once_heavy_ones_first_and_alone(
     assert all(len(chunk) == 1 for chunk in heavy_tasks)
     # the last tasks are small, so that the workers finish together
     assert all(len(chunk) <= max(1, len(todo) // (4 * workers)) for chunk in chunks[-workers:])
+
+
+def test_a_batch_gives_each_article_what_it_gets_alone_and_a_failure_fails_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loaded = load_content(SEEDS, CONTENT)
+    data = prepare_analysis(loaded.actors, loaded.topics, ("en", "he"))
+    batch = [(f"key{n}", raw) for n, raw in enumerate(loaded.articles)]
+    alone = [process.process_batch([task], data)[0] for task in batch]
+    assert process.process_batch(batch, data) == alone
+    assert not any(isinstance(result, process.ArticleFailure) for result in alone)
+
+    broken = batch[1][1].path
+    entry = process.cleaning_entry
+
+    def fails_for_one(analysed):
+        if analysed.clean.path == broken:
+            raise ValueError("no entry")
+        return entry(analysed)
+
+    monkeypatch.setattr(process, "cleaning_entry", fails_for_one)
+    results = process.process_batch(batch, data)
+    assert results[1] == process.ArticleFailure(broken, "ValueError: no entry; article skipped")
+    assert results[:1] + results[2:] == alone[:1] + alone[2:]
