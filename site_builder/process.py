@@ -33,6 +33,9 @@ from .views import render_block
 
 PARALLEL_FROM = 300  # fewer articles than this are not worth starting worker processes
 BATCH = 32  # articles per task sent to a worker, processed stage by stage (process_batch)
+# Allocations between a worker's young collections (Python's default: 700); 1.7-2.9% less
+# time per article in alternating runs (see _init_worker)
+WORKER_YOUNG_COLLECTION = 10_000
 INDEX_SHARDS = 32  # an edit rewrites one shard of the summary index, not all of it
 
 _worker: AnalysisData | None = None
@@ -143,8 +146,12 @@ def _init_worker(data: AnalysisData) -> None:
     global _worker
     _worker = data
     # What the worker inherited lives as long as it does: the collector need not walk it.
-    # What it makes, it collects (the build may have paused the collector it inherited).
+    # What it makes, it collects (the build may have paused the collector it inherited),
+    # but seldom: processing makes no reference cycles (a full collection after every
+    # thousand articles found none), so a young collection finds nothing, yet walks every
+    # young object of the batch, evicting the stages' tables from the caches besides.
     gc.freeze()
+    gc.set_threshold(WORKER_YOUNG_COLLECTION, *gc.get_threshold()[1:])
     gc.enable()
 
 
