@@ -34,7 +34,7 @@ from .views import render_block
 PARALLEL_FROM = 300  # fewer articles than this are not worth starting worker processes
 BATCH = 32  # articles per task sent to a worker, processed stage by stage (process_batch)
 # Allocations between a worker's young collections (Python's default: 700); 1.7-2.9% less
-# time per article in alternating runs (see _init_worker)
+# time per article in alternating runs (see _init_worker, bench/batch_bench.py)
 WORKER_YOUNG_COLLECTION = 10_000
 INDEX_SHARDS = 32  # an edit rewrites one shard of the summary index, not all of it
 
@@ -75,9 +75,9 @@ def process_batch(batch: Sequence[tuple[str, RawArticle]], data: AnalysisData) -
     word memos, the topic scans' pieces, the phrase table) that the other stages of
     one article evict from the processor's caches.  A topic scan took 115 µs with its
     tables cached and 430 µs without; a batch of 32 articles, stage by stage, took
-    13-21% less time than the same articles one by one, in alternating runs.  An
-    article's results are its own either way: a stage that raises for one article
-    fails that article alone.
+    13-21% less time than the same articles one by one, in alternating runs
+    (``bench/batch_bench.py`` measures both).  An article's results are its own
+    either way: a stage that raises for one article fails that article alone.
     """
     paths = [raw.path for _, raw in batch]
     clean = _stage(paths, clean_article, [raw for _, raw in batch])

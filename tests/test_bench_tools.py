@@ -1,5 +1,5 @@
-"""bench/instructions.py's counted run works on a generated corpus (Valgrind itself is
-not run here: the count is a benchmark figure, never a test's)."""
+"""The benchmark scripts that explain the build's speed run on a generated corpus (their
+figures are a benchmark's, never a test's: Valgrind itself is not run here)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,16 @@ def test_counted_run_processes_articles(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert not (tmp_path / "_site").exists()  # processing only: nothing is built
+
+
+def test_the_batch_benchmark_runs(tmp_path: Path) -> None:
+    generate(tmp_path, 6, seed=5)
+    run = subprocess.run(
+        [sys.executable, str(BENCH / "batch_bench.py"), str(tmp_path), "--warm", "2"]
+        + ["--batch", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "in batches" in run.stdout and "a topic scan" in run.stdout
