@@ -27,12 +27,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from instructions import prepared  # noqa: E402
+
 from site_builder import process  # noqa: E402
-from site_builder.build import BuildOptions, _analysis_data  # noqa: E402
+from site_builder.analyse import _join, analyse_article  # noqa: E402
 from site_builder.clean import clean_article  # noqa: E402
-from site_builder.languages import detect_language  # noqa: E402
-from site_builder.load import read_source, scan_content  # noqa: E402
-from site_builder.settings import read_settings  # noqa: E402
+from site_builder.load import read_source  # noqa: E402
 from site_builder.topics import rank_topics  # noqa: E402
 
 Runner = Callable[[list], object]
@@ -59,11 +59,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--batch", type=int, default=process.BATCH)
     parser.add_argument("--warm", type=int, default=100, help="articles processed untimed first")
     args = parser.parse_args(argv)
-    options = BuildOptions(args.corpus / "seeds", args.corpus / "content", (), args.corpus / "_")
-    content = scan_content(options.seeds, options.content, known={}, stats=None, jobs=1)
-    data, _ = _analysis_data(content, read_settings(options.content), options)
+    sources, data = prepared(args.corpus)
     gc.freeze()  # as a worker does with what it inherits
-    tasks = [("", source) for source in content.sources[: args.articles]]
+    tasks = [("", source) for source in sources[: args.articles]]
     warm, rest = tasks[: args.warm], tasks[args.warm :]
     process.process_sources(warm, data)  # the memos as warm as a worker's
     chunks = [rest[i : i + args.batch] for i in range(0, len(rest), args.batch)]
@@ -100,9 +98,9 @@ def main(argv: list[str]) -> int:
 
     texts = []
     for _, source in rest[:300]:
-        clean = clean_article(read_source(source))
-        text = "\n\n".join([clean.title, clean.subtitle or "", *(b.text for b in clean.blocks)])
-        texts.append((text, clean.meta.language or detect_language(text)))
+        clean = clean_article(read_source(source))  # the text and language the analysis scans
+        text, _ = _join([clean.title, clean.subtitle or "", *(b.text for b in clean.blocks)])
+        texts.append((text, analyse_article(clean, data).language))
     filler = bytearray(64 << 20)
     cached = evicted = 0.0
     for text, language in texts:  # each text scanned both ways, the eviction not timed

@@ -38,23 +38,28 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def process_first(corpus: Path, count: int) -> None:
-    """Process the corpus's first ``count`` articles serially (what is counted); stop at
-    an article that fails."""
+def prepared(corpus: Path) -> tuple[list, object]:
+    """The corpus's articles and the analysis data a build would share among them
+    (imported when called: ``--code`` chooses the tree first)."""
     from site_builder.build import BuildOptions, _analysis_data
     from site_builder.load import scan_content
-    from site_builder.process import BATCH, ArticleFailure, process_sources
     from site_builder.settings import read_settings
 
     options = BuildOptions(corpus / "seeds", corpus / "content", (), corpus / "_site")
-    settings = read_settings(options.content)
     content = scan_content(options.seeds, options.content, known={}, stats=None, jobs=1)
-    data, _ = _analysis_data(content, settings, options)
-    tasks = [("", source) for source in content.sources[:count]]
-    for start in range(0, len(tasks), BATCH):  # in a build's batches
-        for result in process_sources(tasks[start : start + BATCH], data):
-            if isinstance(result, ArticleFailure):  # a count of failures measures nothing
-                raise SystemExit(f"{result.path}: {result.message}")
+    data, _ = _analysis_data(content, read_settings(options.content), options)
+    return list(content.sources), data
+
+
+def process_first(corpus: Path, count: int) -> None:
+    """Process the corpus's first ``count`` articles as a build's worker does, in its
+    batches (what is counted); stop at an article that fails."""
+    from site_builder.process import ArticleFailure, process_in_batches
+
+    sources, data = prepared(corpus)
+    for result in process_in_batches([("", source) for source in sources[:count]], data):
+        if isinstance(result, ArticleFailure):  # a count of failures measures nothing
+            raise SystemExit(f"{result.path}: {result.message}")
 
 
 def counted(corpus: Path, count: int, code: Path) -> int:

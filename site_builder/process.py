@@ -178,6 +178,14 @@ def _batches(todo: Sequence[tuple[str, ArticleSource]]) -> list[list[tuple[str, 
     return [list(todo[start : start + BATCH]) for start in range(0, len(todo), BATCH)]
 
 
+def process_in_batches(
+    tasks: Sequence[tuple[str, ArticleSource]], data: AnalysisData
+) -> Iterator[Result]:
+    """``process_sources`` here, in a worker's batches."""
+    for batch in _batches(tasks):
+        yield from process_sources(batch, data)
+
+
 Progress = Callable[[Iterable[Any], int], Iterable[Any]]  # wraps an iterable, given its length
 
 
@@ -382,8 +390,7 @@ def process_articles(
     def recompute(missing: list[str]) -> dict[str, ProcessedArticle]:
         again: dict[str, ProcessedArticle] = {}
         tasks = [(key, plan.sources[key]) for key in missing]
-        computed = chain.from_iterable(process_sources(batch, data) for batch in _batches(tasks))
-        for result in _stored(computed, store):
+        for result in _stored(process_in_batches(tasks, data), store):
             if isinstance(result, ArticleFailure):  # read at the start of this build
                 raise InputError(f"{result.path}: {result.message}; build again")
             again[result.key] = result
@@ -449,8 +456,7 @@ def _run(
     workers = jobs or os.cpu_count() or 1
     # Asked for by number, workers are used; chosen automatically, only when worth it.
     if workers == 1 or (jobs == 0 and len(todo) < PARALLEL_FROM):
-        for batch in _batches(todo):
-            yield from process_sources(batch, data)
+        yield from process_in_batches(todo, data)
         return
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(data,)) as pool:
         yield from chain.from_iterable(pool.map(_work, _batches(todo)))
